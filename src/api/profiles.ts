@@ -1,0 +1,151 @@
+/**
+ * Profile defaults: the one place where dev, staging and prod differ. A claim field that is set
+ * always wins; these apply only when the claim leaves a field out. The composition turns each
+ * table into a map transform keyed by `spec.environment`, and the admission rules use the same
+ * values to check effective settings.
+ */
+
+export const environments = ['dev', 'staging', 'prod'] as const;
+export type EnvironmentName = (typeof environments)[number];
+
+export const databaseEngines = ['postgres', 'aurora-postgresql', 'aurora-mysql'] as const;
+export type DatabaseEngine = (typeof databaseEngines)[number];
+
+export type ProfileTable<T> = Record<EnvironmentName, T>;
+
+export interface Profile {
+  azCount: 2 | 3;
+  natGateways: 'single' | 'perAz' | 'none';
+  flowLogs: boolean;
+  interfaceEndpoints: boolean;
+  dbInstanceClass: Record<DatabaseEngine, string>;
+  dbStorageGiB: number;
+  dbMultiAz: boolean;
+  dbPerformanceInsights: boolean;
+  dbBackupRetentionDays: number;
+  dbDeletionProtection: boolean;
+  dbSkipFinalSnapshot: boolean;
+  instanceType: string;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  logRetentionDays: number;
+  dashboard: boolean;
+  cloudTrail: boolean;
+  config: boolean;
+  albDeletionProtection: boolean;
+  kmsDeletionWindowDays: number;
+  logBucketExpirationDays: number;
+  secretRecoveryWindowDays: number;
+}
+
+export const profiles: ProfileTable<Profile> = {
+  dev: {
+    azCount: 2,
+    natGateways: 'single',
+    flowLogs: true,
+    interfaceEndpoints: false,
+    dbInstanceClass: {
+      postgres: 'db.t4g.micro',
+      'aurora-postgresql': 'db.t4g.medium',
+      'aurora-mysql': 'db.t4g.medium',
+    },
+    dbStorageGiB: 20,
+    dbMultiAz: false,
+    dbPerformanceInsights: false,
+    dbBackupRetentionDays: 1,
+    dbDeletionProtection: false,
+    dbSkipFinalSnapshot: true,
+    instanceType: 't4g.small',
+    minSize: 1,
+    maxSize: 2,
+    desiredCapacity: 1,
+    logRetentionDays: 7,
+    dashboard: false,
+    cloudTrail: false,
+    config: false,
+    albDeletionProtection: false,
+    kmsDeletionWindowDays: 7,
+    logBucketExpirationDays: 30,
+    secretRecoveryWindowDays: 0,
+  },
+  staging: {
+    azCount: 2,
+    natGateways: 'single',
+    flowLogs: true,
+    interfaceEndpoints: true,
+    dbInstanceClass: {
+      postgres: 'db.t4g.medium',
+      'aurora-postgresql': 'db.t4g.medium',
+      'aurora-mysql': 'db.t4g.medium',
+    },
+    dbStorageGiB: 50,
+    dbMultiAz: false,
+    dbPerformanceInsights: true,
+    dbBackupRetentionDays: 7,
+    dbDeletionProtection: false,
+    dbSkipFinalSnapshot: false,
+    instanceType: 't4g.medium',
+    minSize: 1,
+    maxSize: 3,
+    desiredCapacity: 2,
+    logRetentionDays: 30,
+    dashboard: true,
+    cloudTrail: true,
+    config: false,
+    albDeletionProtection: false,
+    kmsDeletionWindowDays: 14,
+    logBucketExpirationDays: 90,
+    secretRecoveryWindowDays: 7,
+  },
+  prod: {
+    azCount: 3,
+    natGateways: 'perAz',
+    flowLogs: true,
+    interfaceEndpoints: true,
+    dbInstanceClass: {
+      postgres: 'db.r6g.large',
+      'aurora-postgresql': 'db.r6g.large',
+      'aurora-mysql': 'db.r6g.large',
+    },
+    dbStorageGiB: 100,
+    dbMultiAz: true,
+    dbPerformanceInsights: true,
+    dbBackupRetentionDays: 30,
+    dbDeletionProtection: true,
+    dbSkipFinalSnapshot: false,
+    instanceType: 'm7g.large',
+    minSize: 2,
+    maxSize: 6,
+    desiredCapacity: 3,
+    logRetentionDays: 90,
+    dashboard: true,
+    cloudTrail: true,
+    config: true,
+    albDeletionProtection: true,
+    kmsDeletionWindowDays: 30,
+    logBucketExpirationDays: 365,
+    secretRecoveryWindowDays: 30,
+  },
+};
+
+/** Engine versions when the claim gives none: major versions that RDS resolves to its default minor. */
+export const defaultEngineVersion: Record<DatabaseEngine, string> = {
+  postgres: '16',
+  'aurora-postgresql': '16.6',
+  'aurora-mysql': '8.0.mysql_aurora.3.08.2',
+};
+
+/** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
+export const logRetentionValues = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** A table of one profile field, for map transforms and docs. */
+export function profileTable<K extends keyof Profile>(key: K): ProfileTable<Profile[K]> {
+  return {
+    dev: profiles.dev[key],
+    staging: profiles.staging[key],
+    prod: profiles.prod[key],
+  };
+}

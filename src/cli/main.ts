@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+/**
+ * envstack: synth, render, validate (and the commands later issues add). Errors are one line each,
+ * `FILE: field.path: message`, never a stack trace.
+ */
+import yaml from 'js-yaml';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Flavor } from '../compose/flavor.js';
+import type { Unstructured } from '../render/fnapi.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export class UsageError extends Error {}
+
+const usage = `envstack — one PlatformEnvironment claim, a whole AWS environment
+
+Usage:
+  envstack synth [--group GROUP] [--out DIR]
+  envstack render CLAIM [--observed FILE|DIR] [--flavor claim|namespaced] [-r] [--summary]
+  envstack validate FILE... [--flavor claim|namespaced|both] [--crds DIR]
+
+Commands:
+  synth      write xrds/ and compositions/ (both flavors) from src/
+  render     print what \`crossplane render\` prints for CLAIM: the XR, then each composed resource
+  validate   check claims (schema + CEL rules) and every composed resource against the provider CRDs
+`;
+
+function flavorOf(value: string | undefined, allowBoth = false): Flavor[] {
+  const v = value ?? (allowBoth ? 'both' : 'claim');
+  if (v === 'claim' || v === 'namespaced') return [v];
+  if (allowBoth && v === 'both') return ['claim', 'namespaced'];
+  throw new UsageError(`--flavor must be claim or namespaced${allowBoth ? ' or both' : ''}, got "${v}"`);
+}
+
+/** Reads one or more YAML documents, with messages a person can act on. */
+export function readDocuments(file: string): Unstructured[] {
+  if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+  let docs: unknown[];
+  try {
+    docs = yaml.loadAll(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const reason = e instanceof yaml.YAMLException ? e.reason : String(e);
+    const line = e instanceof yaml.YAMLException ? `:${e.mark.line + 1}` : '';
+    throw new UsageError(`${file}${line}: not valid YAML: ${reason}`);
+  }
+  const objects = docs.filter((d) => d !== null && d !== undefined);
+  if (objects.length === 0) throw new UsageError(`${file}: no YAML document in the file`);
+  for (const d of objects) {
+    if (typeof d !== 'object' || Array.isArray(d)) throw new UsageError(`${file}: expected a Kubernetes object, got ${Array.isArray(d) ? 'a list' : typeof d}`);
+  }
+  return objects as Unstructured[];
+}
+
+async function cmdSynth(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { group: { type: 'string' }, out: { type: 'string' } } });
+  const { synthesize, writeSynthesized } = await import('../compose/app.js');
+  const files = writeSynthesized(values.out ?? repoRoot, synthesize({ group: values.group }));
+  for (const f of files) console.log(`wrote ${f}`);
+  return 0;
+}
+
+function summary(composed: Unstructured[]): string {
+  const counts = new Map<string, number>();
+  for (const r of composed) counts.set(`${r.kind} (${String(r.apiVersion).split('/')[0]})`, (counts.get(`${r.kind} (${String(r.apiVersion).split('/')[0]})`) ?? 0) + 1);
+  const rows = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const width = Math.max(...rows.map(([k]) => k.length), 4);
+  return [
+    `${'KIND'.padEnd(width)}  COUNT`,
+    ...rows.map(([k, n]) => `${k.padEnd(width)}  ${n}`),
+    `${'TOTAL'.padEnd(width)}  ${composed.length}`,
+  ].join('\n');
+}
+
+async function cmdRender(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      observed: { type: 'string' },
+      flavor: { type: 'string' },
+      group: { type: 'string' },
+      'include-function-results': { type: 'boolean', short: 'r' },
+      summary: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('render takes exactly one CLAIM file');
+  const [file] = positionals;
+  const [flavor] = flavorOf(values.flavor);
+  const [claim] = readDocuments(file);
+  const { validateClaim } = await import('../validate/index.js');
+  const problems = validateClaim(claim, { group: values.group });
+  if (problems.length) {
+    for (const p of problems) console.error(`${file}: ${p.path}: ${p.message}`);
+    return 1;
+  }
+  const { renderClaim, readYamlDocuments } = await import('../render/service.js');
+  if (values.observed && !existsSync(values.observed)) throw new UsageError(`${values.observed}: no such file or folder`);
+  const observed = values.observed ? readYamlDocuments(values.observed) : [];
+  const { formatRenderOutput, RenderError } = await import('../render/index.js');
+  try {
+    const result = await renderClaim({ claim, flavor, observed, group: values.group });
+    if (values.summary) {
+      console.log(`${file} (${flavor} flavor): ${result.composed.length} composed resources\n`);
+      console.log(summary(result.composed));
+    } else {
+      process.stdout.write(formatRenderOutput(result, { includeFunctionResults: values['include-function-results'] }));
+    }
+  } catch (e) {
+    if (e instanceof RenderError) {
+      console.error(`${file}: cannot render composite resource: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  return 0;
+}
+
+async function cmdValidate(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { flavor: { type: 'string' }, crds: { type: 'string' }, group: { type: 'string' } },
+  });
+  if (positionals.length === 0) throw new UsageError('validate takes one or more FILEs');
+  const flavors = flavorOf(values.flavor, true);
+  const { validateClaim, validateRendered, crdIndex } = await import('../validate/index.js');
+  const { renderClaim } = await import('../render/service.js');
+  const { RenderError } = await import('../render/index.js');
+  let failed = 0;
+  for (const file of positionals) {
+    let docs: Unstructured[];
+    try {
+      docs = readDocuments(file);
+    } catch (e) {
+      console.error(e instanceof Error ? e.message : String(e));
+      failed++;
+      continue;
+    }
+    const lines: string[] = [];
+    for (const doc of docs) {
+      const problems = validateClaim(doc, { group: values.group });
+      lines.push(...problems.map((p) => `${file}: ${p.path}: ${p.message}`));
+      if (problems.length) continue;
+      for (const flavor of flavors) {
+        try {
+          const result = await renderClaim({ claim: doc, flavor, group: values.group });
+          const rendered = validateRendered(result.composed, crdIndex(values.crds));
+          lines.push(...rendered.map((p) => `${file}: [${flavor}] ${p.path}: ${p.message}`));
+        } catch (e) {
+          if (!(e instanceof RenderError)) throw e;
+          lines.push(`${file}: [${flavor}] cannot render composite resource: ${e.message}`);
+        }
+      }
+    }
+    for (const l of lines) console.log(l);
+    if (lines.length) failed++;
+    else console.error(`${file}: valid`);
+  }
+  return failed ? 1 : 0;
+}
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  synth: cmdSynth,
+  render: cmdRender,
+  validate: cmdValidate,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(usage);
+    return command ? 0 : 2;
+  }
+  const run = commands[command];
+  if (!run) {
+    console.error(`envstack: unknown command "${command}"\n\n${usage}`);
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`envstack ${command}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(`envstack: internal error: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(70);
+    },
+  );
+}

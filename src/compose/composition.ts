@@ -1,0 +1,142 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { JsonObject } from '../render/fnapi.js';
+import type { Flavor } from './flavor.js';
+import { namingEnvironmentPatches } from './naming.js';
+import { fromXr, mapTransform, regexp, type Patch } from './patches.js';
+import { ENV_ACCOUNT, ENV_DR_REGION, ENV_PARTITION, ENV_REGION } from './policy.js';
+import { VPC_ARN_STATUS, type ComposedResource, type Stack } from './resource.js';
+import { API_VERSION, apiNames, compositionName, DEFAULT_GROUP } from './xrd.js';
+
+/** Pinned composition functions. Packages resolve against Crossplane's default package registry. */
+export const functions = {
+  patchAndTransform: { name: 'function-patch-and-transform', package: 'crossplane-contrib/function-patch-and-transform', version: 'v0.10.9' },
+  celFilter: { name: 'function-cel-filter', package: 'crossplane-contrib/function-cel-filter', version: 'v0.2.0' },
+  autoReady: { name: 'function-auto-ready', package: 'crossplane-contrib/function-auto-ready', version: 'v0.7.0' },
+} as const;
+
+export const ORPHAN_POLICIES = ['Observe', 'Create', 'Update', 'LateInitialize'];
+
+function patchSets(flavor: Flavor): Array<{ name: string; patches: Patch[] }> {
+  const tag = (from: string, key: string): Patch => fromXr(from, `spec.forProvider.tags.${key}`);
+  return [
+    { name: 'provider-config', patches: [fromXr('spec.providerConfigName', 'spec.providerConfigRef.name')] },
+    { name: 'region-primary', patches: [fromXr('spec.region', 'spec.forProvider.region')] },
+    { name: 'region-dr', patches: [fromXr('spec.dr.region', 'spec.forProvider.region')] },
+    {
+      name: 'tags',
+      patches: [
+        fromXr('spec.tags', 'spec.forProvider.tags', undefined, { toFieldPath: 'MergeObjects' }),
+        tag('spec.environment', 'Environment'),
+        tag('spec.project', 'Project'),
+        tag('spec.owner', 'Owner'),
+        tag('spec.suffix', 'Suffix'),
+      ],
+    },
+    {
+      name: 'data-store',
+      patches: [
+        flavor === 'claim'
+          ? fromXr('spec.deletionPolicy', 'spec.deletionPolicy')
+          : fromXr('spec.deletionPolicy', 'spec.managementPolicies', [
+              mapTransform({ Delete: ['*'], Orphan: ORPHAN_POLICIES }),
+            ]),
+      ],
+    },
+  ];
+}
+
+/** `spec.x` in a component's condition → the observed XR as function-cel-filter exposes it. */
+export function celOverXr(expression: string): string {
+  return expression.replace(/(^|[^.\w'])(spec|status)(?=[.)])/g, '$1observed.composite.resource.$2');
+}
+
+function environmentPatches(): Patch[] {
+  const arnPart = (group: number) => regexp('^arn:([^:]+):[^:]*:[^:]*:([0-9]{12}):', group);
+  return [
+    ...namingEnvironmentPatches(),
+    fromXr('spec.region', ENV_REGION),
+    fromXr('spec.dr.region', ENV_DR_REGION),
+    fromXr(VPC_ARN_STATUS, ENV_PARTITION, [arnPart(1)]),
+    fromXr(VPC_ARN_STATUS, ENV_ACCOUNT, [arnPart(2)]),
+  ];
+}
+
+function ptResource(r: ComposedResource, flavor: Flavor): JsonObject {
+  const base = structuredClone(r.base);
+  const spec = base.spec as JsonObject;
+  if ('forProvider' in spec) {
+    spec.providerConfigRef = flavor === 'claim' ? { name: 'default' } : { kind: 'ClusterProviderConfig', name: 'default' };
+  }
+  return {
+    name: r.name,
+    base,
+    patches: r.patches,
+    ...(r.readinessChecks ? { readinessChecks: r.readinessChecks } : {}),
+    ...(r.connectionDetails ? { connectionDetails: r.connectionDetails } : {}),
+  };
+}
+
+export interface CompositionProps {
+  flavor: Flavor;
+  stack: Stack;
+  group?: string;
+}
+
+export class PlatformComposition extends Construct {
+  readonly resources: readonly ComposedResource[];
+
+  constructor(scope: Construct, id: string, props: CompositionProps) {
+    super(scope, id);
+    const { flavor, stack } = props;
+    const group = props.group ?? DEFAULT_GROUP;
+    const names = apiNames(flavor, group);
+    this.resources = stack.resources;
+    const optional = stack.resources.filter((r) => r.when);
+    new ApiObject(this, 'composition', {
+      apiVersion: 'apiextensions.crossplane.io/v1',
+      kind: 'Composition',
+      metadata: {
+        name: compositionName(flavor, group),
+        labels: { 'envstack.dev/flavor': flavor, 'envstack.dev/provider': 'aws' },
+      },
+      spec: {
+        compositeTypeRef: { apiVersion: `${group}/${API_VERSION}`, kind: names.compositeKind },
+        ...(flavor === 'claim' ? { writeConnectionSecretsToNamespace: 'crossplane-system' } : {}),
+        mode: 'Pipeline',
+        pipeline: [
+          {
+            step: 'compose',
+            functionRef: { name: functions.patchAndTransform.name },
+            input: {
+              apiVersion: 'pt.fn.crossplane.io/v1beta1',
+              kind: 'Resources',
+              environment: { patches: environmentPatches() },
+              patchSets: patchSets(flavor),
+              resources: stack.resources.map((r) => ptResource(r, flavor)),
+            },
+          },
+          {
+            step: 'drop-disabled',
+            functionRef: { name: functions.celFilter.name },
+            input: {
+              apiVersion: 'cel.fn.crossplane.io/v1beta1',
+              kind: 'Filters',
+              filters: optional.map((r) => ({ name: r.name, expression: celOverXr(r.when as string) })),
+            },
+          },
+          { step: 'ready-when-observed-ready', functionRef: { name: functions.autoReady.name } },
+        ],
+      },
+    });
+  }
+}
+
+export function functionObjects(): JsonObject[] {
+  return Object.values(functions).map((f) => ({
+    apiVersion: 'pkg.crossplane.io/v1',
+    kind: 'Function',
+    metadata: { name: f.name },
+    spec: { package: `${f.package}:${f.version}` },
+  }));
+}

@@ -1,0 +1,10 @@
+export { synthesize, writeSynthesized, toYaml } from './app.js';
+export type { Synthesized, SynthOptions } from './app.js';
+export { buildStack } from './components/index.js';
+export { apiNames, compositionName, DEFAULT_GROUP, API_VERSION } from './xrd.js';
+export type { ApiNames } from './xrd.js';
+export { flavors, providerApiVersion, allCatalogEntries } from './flavor.js';
+export type { Flavor } from './flavor.js';
+export { functions } from './composition.js';
+export { RESOURCE_LABEL, COMPONENT_LABEL, components } from './resource.js';
+export type { ComposedResource, Component } from './resource.js';

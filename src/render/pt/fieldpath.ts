@@ -1,0 +1,333 @@
+import { GoError } from './errors.js';
+import { goQuote } from './gofmt.js';
+import {
+  deepCopy,
+  hasKey,
+  isGoMap,
+  roundTripPreserveInts,
+  setKey,
+  type GoMap,
+  type GoValue,
+} from './govalue.js';
+import { mergeValues, type MergeOptions } from './merge.js';
+
+/** crossplane-runtime fieldpath: segments, the lexer's exact errors, and Paved get/set/merge. */
+
+export type Segment = { type: 'field'; field: string } | { type: 'index'; index: number };
+
+const MAX_FIELD_PATH_INDEX = 1024;
+
+export function segmentsString(sg: Segment[]): string {
+  let b = '';
+  for (const s of sg) {
+    if (s.type === 'field') {
+      if (s.field === '*' || s.field.includes('.')) b += `[${s.field}]`;
+      else b += `.${s.field}`;
+    } else {
+      b += `[${s.index}]`;
+    }
+  }
+  return b.startsWith('.') ? b.slice(1) : b;
+}
+
+function field(s: string): Segment {
+  return { type: 'field', field: s.replace(/^['"]+/, '').replace(/['"]+$/, '') };
+}
+
+function fieldOrIndex(s: string): Segment {
+  if (/^[0-9]+$/.test(s)) {
+    const n = Number(s);
+    if (n <= 0xffffffff) return { type: 'index', index: n };
+  }
+  return field(s);
+}
+
+/** Parse a field path; errors carry the lexer's message and byte position. */
+export function parse(path: string): Segment[] {
+  const segments: Segment[] = [];
+  let pos = 0;
+  let start = 0;
+  const fail = (at: number, msg: string): never => {
+    throw new GoError(`${msg} at position ${at}`);
+  };
+  const emit = (kind: 'field' | 'fieldOrIndex' | 'sep'): void => {
+    if (pos <= start) return;
+    const val = path.slice(start, pos);
+    if (kind === 'field') segments.push(field(val));
+    else if (kind === 'fieldOrIndex') segments.push(fieldOrIndex(val));
+    start = pos;
+  };
+  type State = 'field' | 'period' | 'left' | 'fieldOrIndex' | 'right' | null;
+  let state: State = 'field';
+  while (state !== null) {
+    switch (state) {
+      case 'field': {
+        let next: State = null;
+        let i = pos;
+        for (; i < path.length; i++) {
+          const r = path[i];
+          if (r === ']') fail(i, "unexpected ']'");
+          if (r === '[') {
+            pos = i;
+            emit('field');
+            next = 'left';
+            break;
+          }
+          if (r === '.') {
+            pos = i;
+            emit('field');
+            next = 'period';
+            break;
+          }
+        }
+        if (next === null) {
+          pos = path.length;
+          emit('field');
+        }
+        state = next;
+        break;
+      }
+      case 'period': {
+        if (pos === 0 || pos === path.length - 1) fail(pos, "unexpected '.'");
+        pos += 1;
+        emit('sep');
+        const r = path[pos];
+        if (r === '.') fail(pos, "unexpected '.'");
+        if (r === '[') fail(pos, "unexpected '['");
+        state = 'field';
+        break;
+      }
+      case 'left': {
+        if (!path.slice(pos).includes(']')) fail(pos, "unterminated '['");
+        pos += 1;
+        emit('sep');
+        state = 'fieldOrIndex';
+        break;
+      }
+      case 'fieldOrIndex': {
+        const rbi = path.slice(pos).indexOf(']');
+        if (rbi === 0) fail(pos, "unexpected ']'");
+        const lbi = path.slice(pos, pos + rbi).indexOf('[');
+        if (lbi > -1) fail(pos + lbi, "unexpected '['");
+        pos += rbi;
+        emit('fieldOrIndex');
+        state = 'right';
+        break;
+      }
+      case 'right':
+        pos += 1;
+        emit('sep');
+        state = 'field';
+        break;
+    }
+  }
+  return segments;
+}
+
+function parseOrWrap(path: string): Segment[] {
+  try {
+    return parse(path);
+  } catch (e) {
+    throw new GoError(`cannot parse path ${goQuote(path)}: ${(e as Error).message}`);
+  }
+}
+
+function getFrom(it0: GoValue, s: Segment[]): GoValue {
+  let it = it0;
+  for (let i = 0; i < s.length; i++) {
+    const cur = s[i];
+    const final = i === s.length - 1;
+    if (cur.type === 'index') {
+      if (!Array.isArray(it)) throw new GoError(`${segmentsString(s.slice(0, i))}: not an array`);
+      if (cur.index >= it.length) {
+        throw new GoError(`${segmentsString(s.slice(0, i + 1))}: no such element`, true);
+      }
+      if (final) return it[cur.index];
+      it = it[cur.index];
+    } else {
+      if (isGoMap(it)) {
+        if (!hasKey(it, cur.field)) {
+          throw new GoError(`${segmentsString(s.slice(0, i + 1))}: no such field`, true);
+        }
+        if (final) return it[cur.field];
+        it = it[cur.field];
+      } else if (it === null) {
+        throw new GoError(`${segmentsString(s.slice(0, i))}: expected map, got nil`, true);
+      } else {
+        throw new GoError(`${segmentsString(s.slice(0, i))}: not an object`);
+      }
+    }
+  }
+  return null;
+}
+
+function prepare(container: GoValue[] | GoMap, key: number | string, next: Segment): void {
+  const get = (): GoValue | undefined =>
+    Array.isArray(container) ? container[key as number] : (container as GoMap)[key as string];
+  const put = (v: GoValue): void => {
+    if (Array.isArray(container)) container[key as number] = v;
+    else setKey(container, key as string, v);
+  };
+  const missing = Array.isArray(container)
+    ? container[key as number] === null
+    : !hasKey(container, key as string);
+  if (missing) {
+    put(next.type === 'index' ? new Array<GoValue>(next.index + 1).fill(null) : {});
+    return;
+  }
+  if (next.type !== 'index') return;
+  const na = get();
+  if (!Array.isArray(na)) return;
+  if (next.index < na.length) return;
+  put([...na, ...new Array<GoValue>(next.index - na.length + 1).fill(null)]);
+}
+
+/** A paved object: an unstructured map with fieldpath accessors. It is modified in place. */
+export class Paved {
+  constructor(readonly object: GoMap) {}
+
+  getValue(path: string): GoValue {
+    return getFrom(this.object, parseOrWrap(path));
+  }
+
+  getString(path: string): string {
+    const v = this.getValue(path);
+    if (typeof v !== 'string') throw new GoError(`${path}: not a string`);
+    return v;
+  }
+
+  getBool(path: string): boolean {
+    const v = this.getValue(path);
+    if (typeof v !== 'boolean') throw new GoError(`${path}: not a bool`);
+    return v;
+  }
+
+  getInteger(path: string): bigint {
+    const v = this.getValue(path);
+    if (typeof v !== 'bigint') throw new GoError(`${path}: not a (int64) number`);
+    return v;
+  }
+
+  setValue(path: string, value: GoValue): void {
+    this.setSegments(parseOrWrap(path), value);
+  }
+
+  private setSegments(s: Segment[], value: GoValue): void {
+    let v: GoValue;
+    try {
+      v = roundTripPreserveInts(value);
+    } catch (e) {
+      throw new GoError(`cannot marshal value to JSON: ${(e as Error).message}`);
+    }
+    for (const seg of s) {
+      if (seg.type === 'index' && seg.index > MAX_FIELD_PATH_INDEX) {
+        throw new GoError(`index ${seg.index} is greater than max allowed index ${MAX_FIELD_PATH_INDEX}`);
+      }
+    }
+    let into: GoValue = this.object;
+    for (let i = 0; i < s.length; i++) {
+      const cur = s[i];
+      const final = i === s.length - 1;
+      if (cur.type === 'index') {
+        if (!Array.isArray(into)) throw new GoError(`${segmentsString(s.slice(0, i))} is not an array`);
+        if (cur.index >= into.length) {
+          // Go would panic (index out of range) here; only reachable with a malformed object.
+          throw new GoError(`${segmentsString(s.slice(0, i + 1))}: index out of range`);
+        }
+        if (final) {
+          into[cur.index] = v;
+          return;
+        }
+        prepare(into, cur.index, s[i + 1]);
+        into = into[cur.index];
+      } else {
+        if (!isGoMap(into)) throw new GoError(`${segmentsString(s.slice(0, i))} is not an object`);
+        if (final) {
+          setKey(into, cur.field, v);
+          return;
+        }
+        prepare(into, cur.field, s[i + 1]);
+        into = into[cur.field];
+      }
+    }
+  }
+
+  /** Paved.MergeValue: merge (per the options) into whatever is at path, then set it. */
+  mergeValue(path: string, value: GoValue, mo: MergeOptions | undefined): void {
+    let dst: GoValue = null;
+    try {
+      dst = this.getValue(path);
+    } catch (e) {
+      if (!(e instanceof GoError && e.notFound) && mo !== undefined) throw e;
+      dst = null;
+    }
+    if (mo === undefined) dst = null;
+    const merged = mergeValues(dst === null ? null : deepCopy(dst), value, mo);
+    this.setValue(path, merged);
+  }
+
+  /** Paved.ExpandWildcards: every concrete path matching a path with '*' segments. */
+  expandWildcards(path: string): string[] {
+    let segments: Segment[];
+    try {
+      segments = parse(path);
+    } catch (e) {
+      throw new GoError(`cannot parse path ${goQuote(path)}: ${(e as Error).message}`);
+    }
+    let expanded: Segment[][];
+    try {
+      expanded = expand(this.object, segments);
+    } catch (e) {
+      const ge = e instanceof GoError ? e : new GoError(String(e));
+      throw new GoError(
+        `cannot expand wildcards for segments: ${goQuote(segmentsString(segments))}: ${ge.message}`,
+        ge.notFound,
+      );
+    }
+    return expanded.map((s) => segmentsString(s));
+  }
+}
+
+function expand(data: GoMap, segments: Segment[]): Segment[][] {
+  const res: Segment[][] = [];
+  let it: GoValue = data;
+  for (let i = 0; i < segments.length; i++) {
+    const cur = segments[i];
+    if (cur.type === 'field' && cur.field === '*') {
+      const keys: Segment[] = [];
+      if (Array.isArray(it)) {
+        for (let ix = 0; ix < it.length; ix++) keys.push({ type: 'index', index: ix });
+      } else if (isGoMap(it)) {
+        for (const k of Object.keys(it)) keys.push({ type: 'field', field: k });
+      } else if (it === null) {
+        throw new GoError(
+          `wildcard field ${goQuote(segmentsString(segments.slice(0, i)))} is not found in the path`,
+          true,
+        );
+      } else {
+        throw new GoError(`${goQuote(segmentsString(segments.slice(0, i)))}: unexpected wildcard usage`);
+      }
+      for (const k of keys) {
+        const next = [...segments.slice(0, i), k, ...segments.slice(i + 1)];
+        try {
+          res.push(...expand(data, next));
+        } catch (e) {
+          const ge = e instanceof GoError ? e : new GoError(String(e));
+          throw new GoError(
+            `${goQuote(segmentsString(next))}: cannot expand wildcards: ${ge.message}`,
+            ge.notFound,
+          );
+        }
+      }
+      return res;
+    }
+    try {
+      it = getFrom(data, segments.slice(0, i + 1));
+    } catch (e) {
+      if (e instanceof GoError && e.notFound) return [];
+      throw e;
+    }
+  }
+  res.push(segments);
+  return res;
+}
