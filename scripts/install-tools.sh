@@ -55,12 +55,12 @@ record_version() {
 
 build_tool() {
   local name="$1" mod="$2" srcmod="$3" version="$4" pkg="$5"
-  local dir="$BUILD/$name" srcdir
+  local dir="$BUILD/$name" info srcdir
   rm -rf "$dir"
   mkdir -p "$dir"
-  srcdir="$(cd "$dir" && GOFLAGS=-mod=mod go mod download -json "$srcmod@$version" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" ||
-    die "could not download $srcmod@$version from the Go module proxy"
+  info="$(cd "$dir" && GOFLAGS=-mod=mod go mod download -json "$srcmod@$version" 2>&1)" ||
+    die "could not download $srcmod@$version from the Go module proxy: $(grep -E '"Error"|^go:' <<<"$info" || echo "$info")"
+  srcdir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$info")"
   [[ -n "$srcdir" && -f "$srcdir/go.sum" ]] || die "download of $srcmod@$version has no go.sum (dir: '$srcdir')"
   (
     cd "$dir"

@@ -28,8 +28,11 @@ export function toOpenApi(schema: z.ZodType): OpenApiSchema {
   return structural(z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' })) as OpenApiSchema;
 }
 
+let spec: OpenApiSchema | undefined;
+/** The claim's spec schema. Callers must not mutate it (it is computed once per process). */
 export function specOpenApi(): OpenApiSchema {
-  return toOpenApi(specSchema);
+  spec ??= toOpenApi(specSchema);
+  return spec;
 }
 
 export function statusOpenApi(): OpenApiSchema {

@@ -24,8 +24,7 @@ function celProfile(pick: (p: (typeof profiles)['dev']) => string | number | boo
   const lit = (v: string | number | boolean) => (typeof v === 'string' ? `'${v}'` : String(v));
   return `{${environments.map((e) => `'${e}': ${lit(pick(profiles[e]))}`).join(', ')}}[self.environment]`;
 }
-const celOr = (has: string, field: string, fallback: string) =>
-  `(has(${has}) ? ${field} : ${fallback})`;
+const celOr = (has: string, field: string, fallback: string) => `(has(${has}) ? ${field} : ${fallback})`;
 
 const effectiveInstanceClass = celOr(
   'self.database.instanceClass',
@@ -43,7 +42,11 @@ const effectivePI = celOr(
   celProfile((p) => p.dbPerformanceInsights),
 );
 const effective = (field: 'minSize' | 'maxSize' | 'desiredCapacity') =>
-  celOr(`self.compute.${field}`, `self.compute.${field}`, celProfile((p) => p[field]));
+  celOr(
+    `self.compute.${field}`,
+    `self.compute.${field}`,
+    celProfile((p) => p[field]),
+  );
 
 /** Longest `{project}-{environment}[-{suffix}]` so that `<prefix>-alb` fits an ALB's 32 characters. */
 export const maxNamePrefixLength = 28;
@@ -73,18 +76,14 @@ export const networkSchema = z
       .literal([2, 3])
       .optional()
       .meta({ description: 'Availability zones to spread subnets over. Profile: dev 2, staging 2, prod 3.' }),
-    natGateways: z
-      .enum(['single', 'perAz', 'none'])
-      .optional()
-      .meta({ description: 'NAT gateways: one shared, one per AZ, or none. Profile: dev/staging single, prod perAz.' }),
+    natGateways: z.enum(['single', 'perAz', 'none']).optional().meta({
+      description: 'NAT gateways: one shared, one per AZ, or none. Profile: dev/staging single, prod perAz.',
+    }),
     flowLogs: z.boolean().optional().meta({ description: 'VPC flow logs to the log bucket. Profile: on.' }),
-    endpoints: z
-      .boolean()
-      .optional()
-      .meta({
-        description:
-          'Interface endpoints (SSM, Secrets Manager, Logs). Gateway endpoints (S3, DynamoDB) always exist. Profile: dev off.',
-      }),
+    endpoints: z.boolean().optional().meta({
+      description:
+        'Interface endpoints (SSM, Secrets Manager, Logs). Gateway endpoints (S3, DynamoDB) always exist. Profile: dev off.',
+    }),
   })
   .prefault({});
 
@@ -92,17 +91,18 @@ export const databaseSchema = z
   .object({
     enabled: z.boolean().default(true).meta({ description: 'Compose the database.' }),
     engine: z.enum(databaseEngines).default('postgres').meta({ description: 'The database engine.' }),
-    version: z
-      .string()
-      .max(40)
-      .optional()
-      .meta({ description: 'Engine version. Default: postgres 16, aurora-postgresql 16.6, aurora-mysql 8.0 (3.08.2).' }),
+    version: z.string().max(40).optional().meta({
+      description: 'Engine version. Default: postgres 16, aurora-postgresql 16.6, aurora-mysql 8.0 (3.08.2).',
+    }),
     instanceClass: z
       .string()
       .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/)
       .max(40)
       .optional()
-      .meta({ description: 'DB instance class. Profile: dev db.t4g.micro (Aurora db.t4g.medium), staging db.t4g.medium, prod db.r6g.large.' }),
+      .meta({
+        description:
+          'DB instance class. Profile: dev db.t4g.micro (Aurora db.t4g.medium), staging db.t4g.medium, prod db.r6g.large.',
+      }),
     storageGiB: z
       .number()
       .int()
@@ -110,7 +110,10 @@ export const databaseSchema = z
       .max(65536)
       .optional()
       .meta({ description: 'Allocated gp3 storage (RDS PostgreSQL only). Profile: 20, 50, 100.' }),
-    multiAz: z.boolean().optional().meta({ description: 'Multi-AZ (a standby or a second Aurora instance). Profile: prod on.' }),
+    multiAz: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Multi-AZ (a standby or a second Aurora instance). Profile: prod on.' }),
     performanceInsights: z
       .boolean()
       .optional()
@@ -122,7 +125,10 @@ export const databaseSchema = z
       .max(35)
       .optional()
       .meta({ description: 'Automated backup retention. Profile: 1, 7, 30.' }),
-    deletionProtection: z.boolean().optional().meta({ description: 'Deletion protection. Profile: prod on.' }),
+    deletionProtection: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Deletion protection. Profile: prod on.' }),
   })
   .prefault({});
 
@@ -133,9 +139,23 @@ export const computeSchema = z
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/)
       .max(32)
       .optional()
-      .meta({ description: 'EC2 instance type (Graviton by default). Profile: t4g.small, t4g.medium, m7g.large.' }),
-    minSize: z.number().int().min(0).max(100).optional().meta({ description: 'ASG minimum. Profile: 1, 1, 2.' }),
-    maxSize: z.number().int().min(1).max(100).optional().meta({ description: 'ASG maximum. Profile: 2, 3, 6.' }),
+      .meta({
+        description: 'EC2 instance type (Graviton by default). Profile: t4g.small, t4g.medium, m7g.large.',
+      }),
+    minSize: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .optional()
+      .meta({ description: 'ASG minimum. Profile: 1, 1, 2.' }),
+    maxSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'ASG maximum. Profile: 2, 3, 6.' }),
     desiredCapacity: z
       .number()
       .int()
@@ -152,7 +172,7 @@ export const computeSchema = z
       .meta({ description: 'Port the application listens on behind nginx (nginx serves port 80).' }),
     healthCheckPath: z
       .string()
-      .regex(/^\/[A-Za-z0-9._~\/-]*$/)
+      .regex(/^\/[A-Za-z0-9._~/-]*$/)
       .max(255)
       .default('/health')
       .meta({ description: 'Path the load balancer checks through nginx.' }),
@@ -180,9 +200,17 @@ export const loadBalancerSchema = z
           .meta({ description: 'Route 53 hosted zone that holds the domain.' }),
       })
       .optional()
-      .meta({ description: 'Issue a certificate for this domain and point it at the ALB. Exclusive with certificateArn.' }),
+      .meta({
+        description:
+          'Issue a certificate for this domain and point it at the ALB. Exclusive with certificateArn.',
+      }),
     allowedCidrs: z
-      .array(z.string().regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/).max(18))
+      .array(
+        z
+          .string()
+          .regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/)
+          .max(18),
+      )
       .max(20)
       .default(['0.0.0.0/0'])
       .meta({ description: 'CIDRs allowed to reach the ALB on 80/443.' }),
@@ -191,7 +219,8 @@ export const loadBalancerSchema = z
   .meta(
     rules({
       rule: '!(has(self.certificateArn) && has(self.domain))',
-      message: 'loadBalancer.certificateArn and loadBalancer.domain are exclusive: give an existing certificate or a domain to issue one for',
+      message:
+        'loadBalancer.certificateArn and loadBalancer.domain are exclusive: give an existing certificate or a domain to issue one for',
     }),
   );
 
@@ -214,18 +243,19 @@ export const observabilitySchema = z
           message: `observability.logRetentionDays must be a value CloudWatch Logs accepts: ${logRetentionValues.join(', ')}`,
         }),
       }),
-    dashboard: z.boolean().optional().meta({ description: 'A CloudWatch dashboard. Profile: staging and prod.' }),
+    dashboard: z
+      .boolean()
+      .optional()
+      .meta({ description: 'A CloudWatch dashboard. Profile: staging and prod.' }),
   })
   .prefault({});
 
 export const budgetSchema = z
   .object({
-    monthlyUsd: z
-      .number()
-      .meta({
-        description: 'Monthly cost budget in USD.',
-        ...rules({ rule: 'self > 0.0', message: 'compliance.budget.monthlyUsd must be greater than 0' }),
-      }),
+    monthlyUsd: z.number().meta({
+      description: 'Monthly cost budget in USD.',
+      ...rules({ rule: 'self > 0.0', message: 'compliance.budget.monthlyUsd must be greater than 0' }),
+    }),
     email: z
       .string()
       .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/)
@@ -236,7 +266,10 @@ export const budgetSchema = z
 
 export const complianceSchema = z
   .object({
-    cloudTrail: z.boolean().optional().meta({ description: 'A multi-region CloudTrail. Profile: staging and prod.' }),
+    cloudTrail: z
+      .boolean()
+      .optional()
+      .meta({ description: 'A multi-region CloudTrail. Profile: staging and prod.' }),
     config: z
       .boolean()
       .optional()
@@ -247,14 +280,23 @@ export const complianceSchema = z
 
 export const drSchema = z
   .object({
-    enabled: z.boolean().default(false).meta({ description: 'Compose a disaster-recovery copy in a second region.' }),
-    region: z.string().regex(awsRegion).max(32).optional().meta({ description: 'The DR region (not the primary).' }),
+    enabled: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Compose a disaster-recovery copy in a second region.' }),
+    region: z
+      .string()
+      .regex(awsRegion)
+      .max(32)
+      .optional()
+      .meta({ description: 'The DR region (not the primary).' }),
     cidr: z
       .string()
       .max(18)
       .default('10.255.0.0/16')
       .meta({
-        description: 'The DR VPC CIDR: a private /16 that does not overlap network.cidr (the VPCs are peered).',
+        description:
+          'The DR VPC CIDR: a private /16 that does not overlap network.cidr (the VPCs are peered).',
         ...rules({
           rule: `self.matches('${privateSlash16}')`,
           message: 'dr.cidr must be a private /16 such as 10.120.0.0/16',
@@ -269,7 +311,12 @@ export const drSchema = z
 
 const toggle = (what: string, dflt: boolean) =>
   z
-    .object({ enabled: z.boolean().default(dflt).meta({ description: `Compose ${what}.` }) })
+    .object({
+      enabled: z
+        .boolean()
+        .default(dflt)
+        .meta({ description: `Compose ${what}.` }),
+    })
     .prefault({});
 
 export const specSchema = z
@@ -277,7 +324,10 @@ export const specSchema = z
     project: z
       .string()
       .regex(/^[a-z][a-z0-9-]{1,15}$/)
-      .meta({ description: 'Project name: 2-16 lower-case letters, digits, dashes.', ...rules(immutable('project')) }),
+      .meta({
+        description: 'Project name: 2-16 lower-case letters, digits, dashes.',
+        ...rules(immutable('project')),
+      }),
     environment: z
       .enum(environments)
       .meta({ description: 'The profile: dev, staging or prod.', ...rules(immutable('environment')) }),
@@ -290,7 +340,7 @@ export const specSchema = z
       .string()
       .min(1)
       .max(64)
-      .regex(/^[A-Za-z0-9 _.:\/=+@-]+$/)
+      .regex(/^[A-Za-z0-9 _.:/=+@-]+$/)
       .meta({ description: 'Owning team or person (the Owner tag).' }),
     region: z
       .string()
@@ -308,7 +358,10 @@ export const specSchema = z
     bastion: toggle('an SSM-only bastion host', false),
     serverless: z
       .object({
-        enabled: z.boolean().default(false).meta({ description: 'Compose the API Lambda, API Gateway and aggregator.' }),
+        enabled: z
+          .boolean()
+          .default(false)
+          .meta({ description: 'Compose the API Lambda, API Gateway and aggregator.' }),
         schedule: z
           .string()
           .regex(/^(rate\([0-9]+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/)
@@ -326,15 +379,14 @@ export const specSchema = z
       .max(253)
       .default('default')
       .meta({ description: 'The provider-aws (Cluster)ProviderConfig that manages every resource.' }),
-    deletionPolicy: z
-      .enum(['Delete', 'Orphan'])
-      .default('Delete')
-      .meta({ description: 'Orphan keeps data stores (database, buckets, table, keys) when the claim is deleted.' }),
+    deletionPolicy: z.enum(['Delete', 'Orphan']).default('Delete').meta({
+      description: 'Orphan keeps data stores (database, buckets, table, keys) when the claim is deleted.',
+    }),
   })
   .meta(
     rules(
       {
-        rule: `size(self.project) + size(self.environment) + (has(self.suffix) ? size(self.suffix) + 1 : 0) + 1 <= ${maxNamePrefixLength}`,
+        rule: `!has(self.project) || !has(self.environment) || size(self.project) + size(self.environment) + (has(self.suffix) ? size(self.suffix) + 1 : 0) + 1 <= ${maxNamePrefixLength}`,
         message: `project, environment and suffix together are too long: "<project>-<environment>-<suffix>" must be at most ${maxNamePrefixLength} characters so that ALB and target group names fit AWS's 32; shorten project or suffix`,
       },
       {
@@ -348,22 +400,23 @@ export const specSchema = z
       },
       {
         rule: '!self.dr.enabled || self.dr.cidr != self.network.cidr',
-        message: 'dr.cidr must differ from network.cidr: the two VPCs are peered, so their ranges may not overlap',
+        message:
+          'dr.cidr must differ from network.cidr: the two VPCs are peered, so their ranges may not overlap',
         fieldPath: '.dr.cidr',
       },
       {
         rule: "!(self.dr.enabled && self.dr.database == 'replica') || self.database.enabled",
-        message: "dr.database: replica needs database.enabled: true (or set dr.database: none)",
+        message: 'dr.database: replica needs database.enabled: true (or set dr.database: none)',
         fieldPath: '.dr.database',
       },
       {
-        rule: `!${effectivePI} || !${effectiveInstanceClass}.endsWith('.micro')`,
+        rule: `!has(self.environment) || !${effectivePI} || !${effectiveInstanceClass}.endsWith('.micro')`,
         message:
           'database.performanceInsights is not supported on *.micro instance classes: choose a larger database.instanceClass or set performanceInsights: false',
         fieldPath: '.database.performanceInsights',
       },
       {
-        rule: `${effective('minSize')} <= ${effective('desiredCapacity')} && ${effective('desiredCapacity')} <= ${effective('maxSize')}`,
+        rule: `!has(self.environment) || ${effective('minSize')} <= ${effective('desiredCapacity')} && ${effective('desiredCapacity')} <= ${effective('maxSize')}`,
         message:
           'compute sizes must satisfy minSize <= desiredCapacity <= maxSize (values left out take the profile defaults)',
         fieldPath: '.compute',

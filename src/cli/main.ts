@@ -49,7 +49,10 @@ export function readDocuments(file: string): Unstructured[] {
   const objects = docs.filter((d) => d !== null && d !== undefined);
   if (objects.length === 0) throw new UsageError(`${file}: no YAML document in the file`);
   for (const d of objects) {
-    if (typeof d !== 'object' || Array.isArray(d)) throw new UsageError(`${file}: expected a Kubernetes object, got ${Array.isArray(d) ? 'a list' : typeof d}`);
+    if (typeof d !== 'object' || Array.isArray(d))
+      throw new UsageError(
+        `${file}: expected a Kubernetes object, got ${Array.isArray(d) ? 'a list' : typeof d}`,
+      );
   }
   return objects as Unstructured[];
 }
@@ -64,7 +67,11 @@ async function cmdSynth(args: string[]): Promise<number> {
 
 function summary(composed: Unstructured[]): string {
   const counts = new Map<string, number>();
-  for (const r of composed) counts.set(`${r.kind} (${String(r.apiVersion).split('/')[0]})`, (counts.get(`${r.kind} (${String(r.apiVersion).split('/')[0]})`) ?? 0) + 1);
+  for (const r of composed)
+    counts.set(
+      `${r.kind} (${String(r.apiVersion).split('/')[0]})`,
+      (counts.get(`${r.kind} (${String(r.apiVersion).split('/')[0]})`) ?? 0) + 1,
+    );
   const rows = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
   const width = Math.max(...rows.map(([k]) => k.length), 4);
   return [
@@ -97,7 +104,8 @@ async function cmdRender(args: string[]): Promise<number> {
     return 1;
   }
   const { renderClaim, readYamlDocuments } = await import('../render/service.js');
-  if (values.observed && !existsSync(values.observed)) throw new UsageError(`${values.observed}: no such file or folder`);
+  if (values.observed && !existsSync(values.observed))
+    throw new UsageError(`${values.observed}: no such file or folder`);
   const observed = values.observed ? readYamlDocuments(values.observed) : [];
   const { formatRenderOutput, RenderError } = await import('../render/index.js');
   try {
@@ -106,7 +114,9 @@ async function cmdRender(args: string[]): Promise<number> {
       console.log(`${file} (${flavor} flavor): ${result.composed.length} composed resources\n`);
       console.log(summary(result.composed));
     } else {
-      process.stdout.write(formatRenderOutput(result, { includeFunctionResults: values['include-function-results'] }));
+      process.stdout.write(
+        formatRenderOutput(result, { includeFunctionResults: values['include-function-results'] }),
+      );
     }
   } catch (e) {
     if (e instanceof RenderError) {
@@ -182,7 +192,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(rest);
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      e instanceof UsageError ||
+      (e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       console.error(`envstack ${command}: ${e.message}`);
       return 2;
     }

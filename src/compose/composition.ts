@@ -10,9 +10,21 @@ import { API_VERSION, apiNames, compositionName, DEFAULT_GROUP } from './xrd.js'
 
 /** Pinned composition functions. Packages resolve against Crossplane's default package registry. */
 export const functions = {
-  patchAndTransform: { name: 'function-patch-and-transform', package: 'crossplane-contrib/function-patch-and-transform', version: 'v0.10.9' },
-  celFilter: { name: 'function-cel-filter', package: 'crossplane-contrib/function-cel-filter', version: 'v0.2.0' },
-  autoReady: { name: 'function-auto-ready', package: 'crossplane-contrib/function-auto-ready', version: 'v0.7.0' },
+  patchAndTransform: {
+    name: 'function-patch-and-transform',
+    package: 'crossplane-contrib/function-patch-and-transform',
+    version: 'v0.10.9',
+  },
+  celFilter: {
+    name: 'function-cel-filter',
+    package: 'crossplane-contrib/function-cel-filter',
+    version: 'v0.2.0',
+  },
+  autoReady: {
+    name: 'function-auto-ready',
+    package: 'crossplane-contrib/function-auto-ready',
+    version: 'v0.7.0',
+  },
 } as const;
 
 export const ORPHAN_POLICIES = ['Observe', 'Create', 'Update', 'LateInitialize'];
@@ -66,7 +78,8 @@ function ptResource(r: ComposedResource, flavor: Flavor): JsonObject {
   const base = structuredClone(r.base);
   const spec = base.spec as JsonObject;
   if ('forProvider' in spec) {
-    spec.providerConfigRef = flavor === 'claim' ? { name: 'default' } : { kind: 'ClusterProviderConfig', name: 'default' };
+    spec.providerConfigRef =
+      flavor === 'claim' ? { name: 'default' } : { kind: 'ClusterProviderConfig', name: 'default' };
   }
   return {
     name: r.name,

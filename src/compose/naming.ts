@@ -19,7 +19,12 @@ export function namingEnvironmentPatches(): Patch[] {
   return [
     combine('CombineFromComposite', ['spec.project', 'spec.environment'], '%s-%s', ENV_PREFIX),
     // Skipped by P&T when spec.suffix is absent, leaving the two-part prefix in place.
-    combine('CombineFromComposite', ['spec.project', 'spec.environment', 'spec.suffix'], '%s-%s-%s', ENV_PREFIX),
+    combine(
+      'CombineFromComposite',
+      ['spec.project', 'spec.environment', 'spec.suffix'],
+      '%s-%s-%s',
+      ENV_PREFIX,
+    ),
     {
       type: 'FromCompositeFieldPath',
       fromFieldPath: 'metadata.uid',
@@ -74,7 +79,11 @@ export interface NameSpec {
 /** The longest name this spec can produce for any admitted claim. */
 export function worstCaseLength(spec: NameSpec): number {
   return (
-    (spec.prefix?.length ?? 0) + maxNamePrefixLength + 1 + spec.part.length + (spec.global ? 1 + HASH_LENGTH : 0)
+    (spec.prefix?.length ?? 0) +
+    maxNamePrefixLength +
+    1 +
+    spec.part.length +
+    (spec.global ? 1 + HASH_LENGTH : 0)
   );
 }
 
@@ -97,4 +106,4 @@ export function namePatch(spec: NameSpec, to: string): Patch {
   return fromEnv(ENV_PREFIX, to, [format(`${pre}%s-${spec.part}`)]);
 }
 
-export const externalNamePath = "metadata.annotations[crossplane.io/external-name]";
+export const externalNamePath = 'metadata.annotations[crossplane.io/external-name]';

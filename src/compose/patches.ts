@@ -20,12 +20,38 @@ export type Transform =
       };
     }
   | { type: 'string'; string: StringTransform }
-  | { type: 'convert'; convert: { toType: 'string' | 'int' | 'int64' | 'bool' | 'float64' | 'object' | 'array'; format?: string } }
-  | { type: 'math'; math: { type: 'Multiply' | 'ClampMin' | 'ClampMax'; multiply?: number; clampMin?: number; clampMax?: number } };
+  | {
+      type: 'convert';
+      convert: {
+        toType: 'string' | 'int' | 'int64' | 'bool' | 'float64' | 'object' | 'array';
+        format?: string;
+      };
+    }
+  | {
+      type: 'math';
+      math: {
+        type: 'Multiply' | 'ClampMin' | 'ClampMax';
+        multiply?: number;
+        clampMin?: number;
+        clampMax?: number;
+      };
+    };
 
 export type StringTransform =
   | { type: 'Format'; fmt: string }
-  | { type: 'Convert'; convert: 'ToUpper' | 'ToLower' | 'ToBase64' | 'FromBase64' | 'ToJson' | 'ToSha1' | 'ToSha256' | 'ToSha512' | 'ToAdler32' }
+  | {
+      type: 'Convert';
+      convert:
+        | 'ToUpper'
+        | 'ToLower'
+        | 'ToBase64'
+        | 'FromBase64'
+        | 'ToJson'
+        | 'ToSha1'
+        | 'ToSha256'
+        | 'ToSha512'
+        | 'ToAdler32';
+    }
   | { type: 'TrimPrefix' | 'TrimSuffix'; trim: string }
   | { type: 'Regexp'; regexp: { match: string; group?: number } }
   | { type: 'Join'; join: { separator: string } }
@@ -33,7 +59,12 @@ export type StringTransform =
 
 export interface PatchPolicy {
   fromFieldPath?: 'Optional' | 'Required';
-  toFieldPath?: 'Replace' | 'MergeObjects' | 'MergeObjectsAppendArrays' | 'ForceMergeObjects' | 'ForceMergeObjectsAppendArrays';
+  toFieldPath?:
+    | 'Replace'
+    | 'MergeObjects'
+    | 'MergeObjectsAppendArrays'
+    | 'ForceMergeObjects'
+    | 'ForceMergeObjectsAppendArrays';
 }
 
 export interface Combine {
@@ -83,7 +114,8 @@ export function mapTransform(map: Record<string, unknown>): Transform {
 }
 
 export function format(fmt: string): Transform {
-  if (/%[^s%]/.test(fmt)) throw new Error(`Format "${fmt}": only %s is safe on strings; convert numbers first`);
+  if (/%[^s%]/.test(fmt))
+    throw new Error(`Format "${fmt}": only %s is safe on strings; convert numbers first`);
   return { type: 'string', string: { type: 'Format', fmt } };
 }
 
@@ -96,7 +128,10 @@ export function join(separator: string): Transform {
 }
 
 export function regexp(match: string, group?: number): Transform {
-  return { type: 'string', string: { type: 'Regexp', regexp: group === undefined ? { match } : { match, group } } };
+  return {
+    type: 'string',
+    string: { type: 'Regexp', regexp: group === undefined ? { match } : { match, group } },
+  };
 }
 
 export const sha256: Transform = { type: 'string', string: { type: 'Convert', convert: 'ToSha256' } };
@@ -123,7 +158,12 @@ export function toXr(from: string, to: string, transforms?: Transform[]): Patch 
 }
 
 export function fromEnv(from: string, to: string, transforms?: Transform[]): Patch {
-  return { type: 'FromEnvironmentFieldPath', fromFieldPath: from, toFieldPath: to, ...(transforms?.length ? { transforms } : {}) };
+  return {
+    type: 'FromEnvironmentFieldPath',
+    fromFieldPath: from,
+    toFieldPath: to,
+    ...(transforms?.length ? { transforms } : {}),
+  };
 }
 
 export function combine(
@@ -136,7 +176,11 @@ export function combine(
   if (/%[^s%]/.test(fmt)) throw new Error(`combine fmt "${fmt}": only %s is safe; convert numbers first`);
   return {
     type,
-    combine: { variables: from.map((fromFieldPath) => ({ fromFieldPath })), strategy: 'string', string: { fmt } },
+    combine: {
+      variables: from.map((fromFieldPath) => ({ fromFieldPath })),
+      strategy: 'string',
+      string: { fmt },
+    },
     toFieldPath: to,
     ...(transforms?.length ? { transforms } : {}),
   };

@@ -40,7 +40,12 @@ export function templated(text: string, to: string): Templated {
   });
   if (used.length === 0) throw new Error(`"${text}" has no tokens: write it as a literal`);
   return {
-    patch: combine('CombineFromEnvironment', used.map((t) => tokens[t]), fmt, to),
+    patch: combine(
+      'CombineFromEnvironment',
+      used.map((t) => tokens[t]),
+      fmt,
+      to,
+    ),
     tokens: [...new Set(used)],
   };
 }

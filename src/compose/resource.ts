@@ -25,7 +25,8 @@ export const VPC_ARN_STATUS = 'status.ids.vpcArn';
 export function celHas(path: string): string {
   const parts = path.split('.');
   const checks: string[] = [];
-  for (let i = parts[0] === 'spec' ? 2 : 1; i <= parts.length; i++) checks.push(`has(${parts.slice(0, i).join('.')})`);
+  for (let i = parts[0] === 'spec' ? 2 : 1; i <= parts.length; i++)
+    checks.push(`has(${parts.slice(0, i).join('.')})`);
   return checks.join(' && ');
 }
 
@@ -108,9 +109,35 @@ export function sibling(name: string): JsonObject {
 }
 
 /** A profile default for `to`, overridden by the claim's `claimPath` when set. */
-export function profileDefault<K extends keyof Profile>(key: K, claimPath: string, to: string, transforms: Transform[] = []): Patch[] {
+export function profileDefault<K extends keyof Profile>(
+  key: K,
+  claimPath: string,
+  to: string,
+  transforms: Transform[] = [],
+): Patch[] {
   const table = profileTable(key) as Record<string, unknown>;
-  return [fromXr('spec.environment', to, [mapTransform(table), ...transforms]), fromXr(claimPath, to, transforms.length ? transforms : undefined)];
+  return [
+    fromXr('spec.environment', to, [mapTransform(table), ...transforms]),
+    fromXr(claimPath, to, transforms.length ? transforms : undefined),
+  ];
+}
+
+/** Names of the siblings a resource's selectors point at. */
+export function referencedNames(obj: unknown): string[] {
+  if (Array.isArray(obj)) return obj.flatMap(referencedNames);
+  if (obj === null || typeof obj !== 'object') return [];
+  return Object.entries(obj).flatMap(([k, v]) => {
+    if (
+      (/Selector$/.test(k) || k === 'resourceSelector') &&
+      v &&
+      typeof v === 'object' &&
+      'matchLabels' in v
+    ) {
+      const label = (v as { matchLabels: Record<string, string> }).matchLabels[RESOURCE_LABEL];
+      return label ? [label] : [];
+    }
+    return referencedNames(v);
+  });
 }
 
 export class Stack {
@@ -119,14 +146,16 @@ export class Stack {
   constructor(readonly flavor: Flavor) {}
 
   add(component: Component, props: ResourceProps): ComposedResource {
-    if (this.resources.some((r) => r.name === props.name)) throw new Error(`duplicate resource name ${props.name}`);
+    if (this.resources.some((r) => r.name === props.name))
+      throw new Error(`duplicate resource name ${props.name}`);
     const entry = catalogEntry(props.service, props.kind, this.flavor);
     const placement = props.placement ?? (entry.region ? 'primary' : 'global');
     const forProvider: JsonObject = { ...(props.forProvider ?? {}) };
     if (entry.tags) forProvider.tags = { ManagedBy: 'envstack', ...((forProvider.tags as JsonObject) ?? {}) };
 
     const patches: Patch[] = [patchSet('provider-config')];
-    if (placement !== 'global') patches.push(patchSet(placement === 'primary' ? 'region-primary' : 'region-dr'));
+    if (placement !== 'global')
+      patches.push(patchSet(placement === 'primary' ? 'region-primary' : 'region-dr'));
     if (entry.tags) patches.push(patchSet('tags'));
     if (props.dataStore) patches.push(patchSet('data-store'));
     if (props.awsName) {
@@ -137,15 +166,20 @@ export class Stack {
           : via === 'tag'
             ? 'spec.forProvider.tags.Name'
             : `spec.forProvider.${via.parameter}`;
-      if (via === 'tag' && !entry.tags) throw new Error(`${props.name}: ${props.kind} takes no tags to carry a Name`);
+      if (via === 'tag' && !entry.tags)
+        throw new Error(`${props.name}: ${props.kind} takes no tags to carry a Name`);
       patches.push(namePatch(props.awsName, to));
     }
     if (entry.tags && props.awsName?.via !== 'tag') {
-      patches.push(namePatch({ part: props.awsName?.part ?? props.name, limit: 'tag' }, 'spec.forProvider.tags.Name'));
+      patches.push(
+        namePatch({ part: props.awsName?.part ?? props.name, limit: 'tag' }, 'spec.forProvider.tags.Name'),
+      );
     }
     patches.push(...(props.patches ?? []));
     for (const t of props.templates ?? []) patches.push(t.patch);
-    const needsObserved = (props.templates ?? []).some((t) => t.tokens.some((k) => observedTokens.includes(k)));
+    const needsObserved = (props.templates ?? []).some((t) =>
+      t.tokens.some((k) => observedTokens.includes(k)),
+    );
     const conditions = [props.when, needsObserved ? celHas(VPC_ARN_STATUS) : undefined].filter(
       (c): c is string => Boolean(c),
     );
@@ -156,7 +190,11 @@ export class Stack {
       apiVersion: providerApiVersion(props.service, props.kind, this.flavor),
       kind: props.kind,
       metadata: {
-        labels: { [RESOURCE_LABEL]: props.name, [COMPONENT_LABEL]: component, ...(props.metadata?.labels ?? {}) },
+        labels: {
+          [RESOURCE_LABEL]: props.name,
+          [COMPONENT_LABEL]: component,
+          ...(props.metadata?.labels ?? {}),
+        },
         ...(props.metadata?.annotations ? { annotations: props.metadata.annotations } : {}),
       },
       spec: { forProvider },
@@ -206,6 +244,35 @@ export class Stack {
     };
     this.resources.push(resource);
     return resource;
+  }
+
+  /**
+   * A resource can only exist when every sibling it selects exists: its condition becomes its own
+   * `when` AND the conditions of what it references, transitively. This makes dangling selectors
+   * impossible whichever optional components a claim switches off.
+   */
+  resolveConditions(): void {
+    const byName = new Map(this.resources.map((r) => [r.name, r]));
+    const resolved = new Map<string, string[]>();
+    const visit = (r: ComposedResource, path: string[]): string[] => {
+      const done = resolved.get(r.name);
+      if (done) return done;
+      if (path.includes(r.name)) throw new Error(`reference cycle: ${[...path, r.name].join(' → ')}`);
+      const own = r.when ? [r.when] : [];
+      const inherited = referencedNames(r.base).flatMap((n) => {
+        const target = byName.get(n);
+        if (!target) throw new Error(`${r.name} selects "${n}", which no component composes`);
+        return visit(target, [...path, r.name]);
+      });
+      const all = [...new Set([...own, ...inherited])];
+      resolved.set(r.name, all);
+      return all;
+    };
+    for (const r of this.resources) {
+      const conditions = visit(r, []);
+      if (conditions.length === 0) continue;
+      r.when = conditions.length === 1 ? conditions[0] : conditions.map((c) => `(${c})`).join(' && ');
+    }
   }
 
   get(name: string): ComposedResource {

@@ -23,7 +23,13 @@ export interface ApiNames {
 export function apiNames(flavor: Flavor, group = DEFAULT_GROUP): ApiNames {
   const compositeKind = flavor === 'claim' ? 'XPlatformEnvironment' : 'PlatformEnvironment';
   const compositePlural = compositeKind.toLowerCase() + 's';
-  return { group, userKind: 'PlatformEnvironment', compositeKind, compositePlural, xrdName: `${compositePlural}.${group}` };
+  return {
+    group,
+    userKind: 'PlatformEnvironment',
+    compositeKind,
+    compositePlural,
+    xrdName: `${compositePlural}.${group}`,
+  };
 }
 
 /** Crossplane adds SYNCED, READY and AGE itself (declaring them again would show them twice). */
@@ -34,7 +40,15 @@ const printerColumns = [
   { name: 'ENDPOINT', type: 'string', jsonPath: '.status.endpoints.loadBalancer' },
 ];
 
-export const connectionSecretKeys = ['host', 'port', 'endpoint', 'username', 'secretArn', 'loadBalancer', 'apiUrl'];
+export const connectionSecretKeys = [
+  'host',
+  'port',
+  'endpoint',
+  'username',
+  'secretArn',
+  'loadBalancer',
+  'apiUrl',
+];
 
 export interface XrdProps {
   flavor: Flavor;
@@ -56,7 +70,8 @@ export class PlatformEnvironmentXrd extends Construct {
       schema: {
         openAPIV3Schema: {
           type: 'object',
-          description: 'A whole AWS environment: network, data, compute, serverless, observability, compliance, DR.',
+          description:
+            'A whole AWS environment: network, data, compute, serverless, observability, compliance, DR.',
           required: ['spec'],
           properties: { spec: specOpenApi(), status: statusOpenApi() },
         },
@@ -69,14 +84,19 @@ export class PlatformEnvironmentXrd extends Construct {
       versions: [version],
     };
     new ApiObject(this, 'xrd', {
-      apiVersion: props.flavor === 'claim' ? 'apiextensions.crossplane.io/v1' : 'apiextensions.crossplane.io/v2',
+      apiVersion:
+        props.flavor === 'claim' ? 'apiextensions.crossplane.io/v1' : 'apiextensions.crossplane.io/v2',
       kind: 'CompositeResourceDefinition',
       metadata: { name: xrdName },
       spec:
         props.flavor === 'claim'
           ? {
               ...common,
-              claimNames: { kind: 'PlatformEnvironment', plural: 'platformenvironments', categories: ['envstack'] },
+              claimNames: {
+                kind: 'PlatformEnvironment',
+                plural: 'platformenvironments',
+                categories: ['envstack'],
+              },
               connectionSecretKeys,
             }
           : { ...common, scope: 'Namespaced' },

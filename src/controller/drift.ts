@@ -71,7 +71,8 @@ export function display(v: unknown): string | undefined {
   return JSON.stringify(v);
 }
 
-const segment = (key: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+const segment = (key: string): string =>
+  /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 
 /** Differences at every leaf of `want` (scalars and lists of scalars are leaves). */
 export function diffLeaves(want: unknown, have: unknown, options: DiffOptions, path = ''): LeafDiff[] {

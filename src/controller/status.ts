@@ -51,6 +51,9 @@ export function compareComponents(a: string, b: string): number {
   return componentRank(a) - componentRank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
+/** Whether the controller watches a kind; others cannot be seen, so they are not expected. */
+export type Tracked = (apiVersion: string, kind: string) => boolean;
+
 interface Entry {
   name: string;
   kind: string;
@@ -71,10 +74,16 @@ function refsOf(xr: KObject): { apiVersion?: string; kind?: string; name?: strin
 }
 
 /** Every resource the environment should have: live ones, rendered ones, and ones the XR references. */
-function entriesOf(xr: KObject, mrs: readonly KObject[], desired?: readonly KObject[]): Entry[] {
+function entriesOf(
+  xr: KObject,
+  mrs: readonly KObject[],
+  desired: readonly KObject[] | undefined,
+  tracked: Tracked,
+): Entry[] {
   const byName = new Map<string, Entry>();
   const componentOf = (o: KObject): string | undefined => o.metadata?.labels?.[COMPONENT_LABEL];
   for (const d of desired ?? []) {
+    if (!tracked(d.apiVersion ?? '', d.kind ?? '')) continue;
     const name = resourceName(d);
     byName.set(name, {
       name,
@@ -101,9 +110,14 @@ function entriesOf(xr: KObject, mrs: readonly KObject[], desired?: readonly KObj
     }
   }
   for (const ref of refsOf(xr)) {
+    if (!tracked(ref.apiVersion ?? '', ref.kind ?? '')) continue;
     if (!ref.name || liveByRef.has(`${ref.apiVersion}/${ref.kind}/${ref.name}`)) continue;
     // A referenced resource that is gone: known only by its object name until it reappears.
-    if (![...byName.values()].some((e) => !e.live && e.kind === ref.kind && e.desired?.metadata?.name === ref.name))
+    if (
+      ![...byName.values()].some(
+        (e) => !e.live && e.kind === ref.kind && e.desired?.metadata?.name === ref.name,
+      )
+    )
       byName.set(`${ref.kind}/${ref.name}`, {
         name: ref.name,
         kind: ref.kind ?? '',
@@ -167,7 +181,8 @@ function driftOf(entries: Entry[], hasDesired: boolean): { e: Entry; type: 'spec
       for (const d of diffLeaves(desiredFp, liveFp, { requireHave: false })) out.push({ e, type: 'spec', d });
     }
     if (hasDesired && !desiredFp) continue;
-    const atProvider = isObject(e.live.status) && isObject(e.live.status.atProvider) ? e.live.status.atProvider : undefined;
+    const atProvider =
+      isObject(e.live.status) && isObject(e.live.status.atProvider) ? e.live.status.atProvider : undefined;
     if (!atProvider) continue;
     // The fields the composition sets, at the values Kubernetes holds now.
     const scope = desiredFp ? restrictTo(liveFp, desiredFp) : liveFp;
@@ -200,10 +215,11 @@ export interface ComputeInput {
   now: Date;
   /** The status last written, for `since` stamps. */
   previous?: Partial<ControllerStatus>;
+  tracked?: Tracked;
 }
 
-export function computeStatus({ xr, mrs, desired, now, previous }: ComputeInput): ControllerStatus {
-  const entries = entriesOf(xr, mrs, desired);
+export function computeStatus({ xr, mrs, desired, now, previous, tracked }: ComputeInput): ControllerStatus {
+  const entries = entriesOf(xr, mrs, desired, tracked ?? (() => true));
   const components: Record<string, { ready: number; total: number }> = {};
   let ready = 0;
   let missingOrPending = false;

@@ -167,8 +167,35 @@ function translateEvalError(err: CelJsError): string {
 
 type Evaluated = { ok: true; value: boolean } | { ok: false; error: string };
 
+type Program = ReturnType<typeof env.parse>;
+type Prepared = { ok: true; program: Program } | { ok: false; error: string };
+
+/** Parsing and type-checking depend on the expression alone, so a long-lived process does them once. */
+const prepared = new Map<string, Prepared>();
+
+function prepare(expression: string): Prepared {
+  let p = prepared.get(expression);
+  if (!p) {
+    p = compileExpression(expression);
+    if (prepared.size > 10_000) prepared.clear();
+    prepared.set(expression, p);
+  }
+  return p;
+}
+
 function evaluate(expression: string, vars: Record<string, unknown>): Evaluated {
-  let parsed: ReturnType<typeof env.parse>;
+  const p = prepare(expression);
+  if (!p.ok) return p;
+  try {
+    const v: unknown = p.program(vars);
+    return { ok: true, value: v === true };
+  } catch (e) {
+    return { ok: false, error: `cannot evaluate CEL program: ${translateEvalError(asCelJsError(e))}` };
+  }
+}
+
+function compileExpression(expression: string): Prepared {
+  let parsed: Program;
   try {
     parsed = env.parse(expression);
   } catch (e) {
@@ -191,12 +218,7 @@ function evaluate(expression: string, vars: Record<string, unknown>): Evaluated 
       error: `expression ${goQuote(expression)} must return a boolean, but will return ${celGoTypeName(checked.type ?? 'dyn')} instead`,
     };
   }
-  try {
-    const v: unknown = parsed(vars);
-    return { ok: true, value: v === true };
-  } catch (e) {
-    return { ok: false, error: `cannot evaluate CEL program: ${translateEvalError(asCelJsError(e))}` };
-  }
+  return { ok: true, program: parsed };
 }
 
 function fatal(rsp: RunFunctionResponse, message: string): RunFunctionResponse {

@@ -49,7 +49,10 @@ export function claimToXr(claim: Unstructured, opts: ClaimToXrOptions): Unstruct
       kind: names.compositeKind,
       metadata: {
         name,
-        uid: meta.uid && claim.kind === names.compositeKind ? meta.uid : stableUid(`xr/${namespace}/${claimName}`),
+        uid:
+          meta.uid && claim.kind === names.compositeKind
+            ? meta.uid
+            : stableUid(`xr/${namespace}/${claimName}`),
         labels: {
           ...(meta.labels ?? {}),
           'crossplane.io/claim-name': claimName,
@@ -80,4 +83,3 @@ export function claimToXr(claim: Unstructured, opts: ClaimToXrOptions): Unstruct
   const schema = { type: 'object', properties: { spec: specOpenApi() } } as JSONSchemaProps;
   return applyDefaults(schema, xr) as Unstructured;
 }
-

@@ -39,7 +39,11 @@ export function readYamlDocuments(path: string): Unstructured[] {
         .sort()
         .map((f) => join(path, f))
     : [path];
-  return files.flatMap((f) => yaml.loadAll(readFileSync(f, 'utf8')).filter((d): d is Unstructured => d !== null && typeof d === 'object'));
+  return files.flatMap((f) =>
+    yaml
+      .loadAll(readFileSync(f, 'utf8'))
+      .filter((d): d is Unstructured => d !== null && typeof d === 'object'),
+  );
 }
 
 export interface RenderClaimInput {

@@ -62,6 +62,7 @@ interface Started {
   port: number;
 }
 
+const MAX_LOG_CHUNKS = 200;
 const live = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 let hooksInstalled = false;
@@ -170,7 +171,7 @@ export function functionsYamlFor(
 async function stopAll(children: Started[], graceMs = 3000): Promise<void> {
   await Promise.all(
     children.map(async ({ child }) => {
-      if (child.exitCode !== null || child.signalCode !== null) {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
         live.delete(child);
         return;
       }
@@ -222,8 +223,12 @@ export async function startFunctions(options: StartOptions = {}): Promise<Runnin
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         live.add(child);
-        child.stdout?.on('data', (chunk: Buffer) => out.push(chunk.toString()));
-        child.stderr?.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+        const capture = (chunk: Buffer): void => {
+          out.push(chunk.toString());
+          if (out.length > MAX_LOG_CHUNKS) out.splice(0, out.length - MAX_LOG_CHUNKS);
+        };
+        child.stdout?.on('data', capture);
+        child.stderr?.on('data', capture);
         const spawnError = new Promise<never>((_, reject) =>
           child.once('error', (err) => reject(new Error(`cannot start ${spec.name}: ${err.message}`))),
         );

@@ -28,7 +28,9 @@ export function keyPolicyStatements(region: 'region' | 'drRegion'): PolicyStatem
       Action: actions,
       Resource: '*',
       Condition: {
-        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:\${partition}:logs:\${${region}}:\${account}:log-group:*` },
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': `arn:\${partition}:logs:\${${region}}:\${account}:log-group:*`,
+        },
       },
     },
     {
@@ -94,7 +96,9 @@ export function kmsKey(stack: Stack, placement: Placement = 'primary', when?: st
         mapTransform(profileTable('kmsDeletionWindowDays')),
       ]),
     ],
-    templates: [policyPatch(policyDocument(keyPolicyStatements(dr ? 'drRegion' : 'region')), 'spec.forProvider.policy')],
+    templates: [
+      policyPatch(policyDocument(keyPolicyStatements(dr ? 'drRegion' : 'region')), 'spec.forProvider.policy'),
+    ],
     status: { [dr ? 'status.ids.drKmsKeyArn' : 'status.ids.kmsKeyArn']: 'status.atProvider.arn' },
   });
   stack.add(dr ? 'dr' : 'encryption', {

@@ -10,5 +10,6 @@ export function buildStack(flavor: Flavor): Stack {
   network(stack);
   encryption(stack);
   storage(stack);
+  stack.resolveConditions();
   return stack;
 }

@@ -8,7 +8,14 @@
  */
 import { format, fromEnv, fromXr, regexp } from '../patches.js';
 import { ENV_DR_REGION, ENV_REGION } from '../policy.js';
-import { celEffective, celEnabled, sibling, VPC_ARN_STATUS, type Placement, type Stack } from '../resource.js';
+import {
+  celEffective,
+  celEnabled,
+  sibling,
+  VPC_ARN_STATUS,
+  type Placement,
+  type Stack,
+} from '../resource.js';
 
 export const zones = ['a', 'b', 'c'] as const;
 export type Zone = (typeof zones)[number];
@@ -196,7 +203,10 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
       forProvider: { vpcEndpointType: 'Gateway', vpcIdSelector: sibling(`${p}vpc`) },
       patches: [fromXr(regionPath, 'spec.forProvider.serviceName', [format(`com.amazonaws.%s.${service}`)])],
     });
-    const tables = [...zones.map((z) => ({ table: `${p}rt-private-${z}`, zone: z as Zone | undefined })), { table: `${p}rt-isolated`, zone: undefined }];
+    const tables = [
+      ...zones.map((z) => ({ table: `${p}rt-private-${z}`, zone: z as Zone | undefined })),
+      { table: `${p}rt-isolated`, zone: undefined },
+    ];
     for (const { table, zone } of tables) {
       stack.add(component, {
         name: `${endpoint}-${table.replace(p, '').replace('rt-', '')}`,
@@ -229,7 +239,10 @@ function interfaceEndpoints(
     kind: 'SecurityGroup',
     placement,
     when: when(enabled),
-    forProvider: { description: 'Interface endpoints: HTTPS from inside the VPC', vpcIdSelector: sibling(`${p}vpc`) },
+    forProvider: {
+      description: 'Interface endpoints: HTTPS from inside the VPC',
+      vpcIdSelector: sibling(`${p}vpc`),
+    },
     awsName: { part: 'endpoints', limit: 'securityGroup', via: { parameter: 'name' } },
   });
   for (const [dir, kind] of [
@@ -260,8 +273,16 @@ function interfaceEndpoints(
       kind: 'VPCEndpoint',
       placement,
       when: when(enabled),
-      forProvider: { vpcEndpointType: 'Interface', privateDnsEnabled: true, vpcIdSelector: sibling(`${p}vpc`) },
-      patches: [fromEnv(p ? ENV_DR_REGION : ENV_REGION, 'spec.forProvider.serviceName', [format(`com.amazonaws.%s.${service}`)])],
+      forProvider: {
+        vpcEndpointType: 'Interface',
+        privateDnsEnabled: true,
+        vpcIdSelector: sibling(`${p}vpc`),
+      },
+      patches: [
+        fromEnv(p ? ENV_DR_REGION : ENV_REGION, 'spec.forProvider.serviceName', [
+          format(`com.amazonaws.%s.${service}`),
+        ]),
+      ],
     });
     stack.add(p ? 'dr' : 'network', {
       name: `${endpoint}-sg`,
@@ -278,7 +299,10 @@ function interfaceEndpoints(
         kind: 'VPCEndpointSubnetAssociation',
         placement,
         when: when(enabled, zoneCondition(zone)),
-        forProvider: { vpcEndpointIdSelector: sibling(endpoint), subnetIdSelector: sibling(`${p}subnet-private-${zone}`) },
+        forProvider: {
+          vpcEndpointIdSelector: sibling(endpoint),
+          subnetIdSelector: sibling(`${p}subnet-private-${zone}`),
+        },
       });
     }
   }

@@ -55,7 +55,10 @@ export function bucket(stack: Stack, props: BucketProps): void {
       rule: [
         props.encryption === 'kms'
           ? {
-              applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyIdSelector: sibling(key) },
+              applyServerSideEncryptionByDefault: {
+                sseAlgorithm: 'aws:kms',
+                kmsMasterKeyIdSelector: sibling(key),
+              },
               bucketKeyEnabled: true,
             }
           : { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: false },
@@ -137,7 +140,9 @@ export function logDeliveryStatements(part: string): PolicyStatement[] {
       Principal: { Service: 'delivery.logs.amazonaws.com' },
       Action: 's3:PutObject',
       Resource: arn.bucketObjects(part, 'AWSLogs/${account}/*'),
-      Condition: { StringEquals: { 'aws:SourceAccount': '${account}', 's3:x-amz-acl': 'bucket-owner-full-control' } },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': '${account}', 's3:x-amz-acl': 'bucket-owner-full-control' },
+      },
     },
     {
       Sid: 'LogDeliveryAclCheck',
@@ -151,5 +156,10 @@ export function logDeliveryStatements(part: string): PolicyStatement[] {
 }
 
 export function storage(stack: Stack): void {
-  bucket(stack, { part: 'logs', encryption: 'kms', expireObjects: true, statements: logDeliveryStatements('logs') });
+  bucket(stack, {
+    part: 'logs',
+    encryption: 'kms',
+    expireObjects: true,
+    statements: logDeliveryStatements('logs'),
+  });
 }

@@ -223,4 +223,3 @@ export function composedTemplates(input: Resources): ComposedTemplate[] {
     return { ...r, patches: po };
   });
 }
-

@@ -1,0 +1,89 @@
+import { jest } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'envstack-cli-'));
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = jest
+    .spyOn(console, 'error')
+    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out.push(String(s));
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    write.mockRestore();
+  }
+}
+
+test('validate: the dev example is valid in both flavors', async () => {
+  const r = await run('validate', 'examples/dev.yaml');
+  expect(r.code).toBe(0);
+  expect(r.err).toContain('examples/dev.yaml: valid');
+});
+
+test('validate: one line per problem, FILE: field.path: message, exit 1', async () => {
+  const bad = file(
+    'bad.yaml',
+    'apiVersion: platform.envstack.dev/v1alpha1\nkind: PlatformEnvironment\nmetadata: {name: x}\nspec:\n  project: Payments\n  environment: qa\n  owner: me\n  region: eu-west-1\n  network: {cidr: 8.8.0.0/16}\n',
+  );
+  const r = await run('validate', bad);
+  expect(r.code).toBe(1);
+  const lines = r.out.split('\n');
+  expect(lines).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(new RegExp(`^${bad}: spec\\.project: .*should match`)),
+      expect.stringMatching(new RegExp(`^${bad}: spec\\.environment: Unsupported value: "qa"`)),
+      expect.stringMatching(new RegExp(`^${bad}: spec\\.network\\.cidr: .*private /16`)),
+    ]),
+  );
+});
+
+test.each([
+  ['missing file', () => join(dir, 'nope.yaml'), /nope\.yaml: no such file/],
+  ['bad YAML', () => file('broken.yaml', 'spec: [unclosed\n'), /broken\.yaml:\d+: not valid YAML/],
+  [
+    'wrong kind',
+    () => file('cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n'),
+    /cm\.yaml: kind: must be PlatformEnvironment/,
+  ],
+  ['empty file', () => file('empty.yaml', '\n'), /empty\.yaml: no YAML document/],
+])('validate: %s gives a clear message, no stack trace', async (_what, make, message) => {
+  const r = await run('validate', make());
+  expect(r.code).toBe(1);
+  expect(r.out + r.err).toMatch(message);
+  expect(r.out + r.err).not.toMatch(/\bat .*\.ts:\d+/);
+});
+
+test('render: prints the XR first, then composed resources sorted by name with Crossplane metadata', async () => {
+  const r = await run('render', 'examples/dev.yaml');
+  expect(r.code).toBe(0);
+  const docs = r.out.split(/^---$/m).filter((d) => d.trim());
+  expect(docs[0]).toMatch(/kind: XPlatformEnvironment/);
+  const names = docs.slice(1).map((d) => /crossplane.io\/composition-resource-name: (\S+)/.exec(d)?.[1]);
+  expect(names).toEqual([...names].sort());
+  expect(docs[1]).toMatch(/generateName: payments-dev-\w{5}-/);
+  expect(docs[1]).toMatch(/crossplane.io\/composite: payments-dev-\w{5}/);
+  expect(docs[1]).toMatch(/ownerReferences:/);
+});
+
+test('render: bad flags and unknown commands exit 2 with usage', async () => {
+  expect((await run('render', 'examples/dev.yaml', '--flavor', 'cluster')).code).toBe(2);
+  expect((await run('frobnicate')).code).toBe(2);
+});

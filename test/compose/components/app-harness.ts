@@ -1,0 +1,181 @@
+/**
+ * Renders the application-side components through the real pipeline (P&T, cel-filter, auto-ready
+ * as implemented in src/render) for a claim, and checks what comes out against the provider CRDs.
+ */
+import { App, Chart } from 'cdk8s';
+import { specSchema, type PlatformEnvironmentSpecInput } from '../../../src/api/schema.js';
+import { encryption } from '../../../src/compose/components/encryption.js';
+import { network } from '../../../src/compose/components/network.js';
+import { security } from '../../../src/compose/components/security.js';
+import { storage } from '../../../src/compose/components/storage.js';
+import { userDataEnvironmentPatches } from '../../../src/compose/components/userdata.js';
+import { PlatformComposition } from '../../../src/compose/composition.js';
+import type { Flavor } from '../../../src/compose/flavor.js';
+import { RESOURCE_LABEL, Stack, type Component } from '../../../src/compose/resource.js';
+import type { JsonObject } from '../../../src/render/fnapi.js';
+import { defaultFunctions, render } from '../../../src/render/index.js';
+import { loadCrdIndex, validateObject, type CrdIndex } from '../../../src/schema/index.js';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'eu-west-1';
+
+const foundation: readonly Component[] = ['network', 'security', 'encryption', 'storage', 'database'];
+
+let crds: CrdIndex | undefined;
+export function crdIndex(): CrdIndex {
+  crds ??= loadCrdIndex('/work/shared/crds');
+  return crds;
+}
+
+export const baseClaim: PlatformEnvironmentSpecInput = {
+  project: 'shop',
+  environment: 'dev',
+  owner: 'team-a',
+  region: REGION,
+};
+
+export interface Rendered {
+  stack: Stack;
+  composed: Map<string, JsonObject>;
+}
+
+/** The foundation the app side needs (subnets, security groups, key, buckets) plus `build`. */
+export function buildWith(flavor: Flavor, build: (stack: Stack) => void): Stack {
+  const stack = new Stack(flavor);
+  network(stack);
+  security(stack);
+  encryption(stack);
+  storage(stack);
+  build(stack);
+  return stack;
+}
+
+export function renderStack(
+  stack: Stack,
+  claim: Partial<PlatformEnvironmentSpecInput> = {},
+  status: JsonObject = {},
+): Rendered {
+  const chart = new Chart(new App(), 'test');
+  new PlatformComposition(chart, 'composition', { flavor: stack.flavor, stack });
+  const composition = chart.toJson()[0] as JsonObject;
+  const pipeline = (composition.spec as JsonObject).pipeline as JsonObject[];
+  const pt = pipeline[0].input as JsonObject;
+  const env = pt.environment as { patches: unknown[] };
+  env.patches.push(...userDataEnvironmentPatches());
+  // Other components' conditions are made type-safe here; ours are checked as written.
+  const component = new Map(stack.resources.map((r) => [r.name, r.component]));
+  for (const f of (pipeline[1].input as { filters: Array<{ name: string; expression: string }> }).filters) {
+    if (foundation.includes(component.get(f.name) as Component)) {
+      f.expression = `(${f.expression.replace(/has\((spec|status)\) && /g, '')}) == true`;
+    }
+  }
+  const spec = specSchema.parse({ ...baseClaim, ...claim });
+  const ids = (status.ids as JsonObject | undefined) ?? {};
+  const xr: JsonObject = {
+    apiVersion: 'platform.envstack.dev/v1alpha1',
+    kind: stack.flavor === 'claim' ? 'XPlatformEnvironment' : 'PlatformEnvironment',
+    metadata: { name: 'shop-dev', uid: 'uid-1', ...(stack.flavor === 'namespaced' ? { namespace: 'team-a' } : {}) },
+    spec: spec as unknown as JsonObject,
+    status: {
+      ...status,
+      ids: {
+        vpcArn: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/vpc-0123`,
+        kmsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+        ...ids,
+      },
+    },
+  };
+  const out = render({ composite: xr, composition, functions: defaultFunctions() });
+  const composed = new Map<string, JsonObject>();
+  for (const c of out.composed) {
+    const labels = (c.metadata as JsonObject).labels as Record<string, string>;
+    composed.set(labels[RESOURCE_LABEL], c as JsonObject);
+  }
+  return { stack, composed };
+}
+
+/** Schema errors of every composed resource of `components`, as readable strings. */
+export function schemaErrors(r: Rendered, components: readonly Component[]): string[] {
+  const errors: string[] = [];
+  for (const [name, obj] of r.composed) {
+    const res = r.stack.resources.find((x) => x.name === name);
+    if (!res || !components.includes(res.component)) continue;
+    for (const e of validateObject(crdIndex(), obj).errors) errors.push(`${name}: ${JSON.stringify(e)}`);
+  }
+  return errors;
+}
+
+function walk(node: unknown, visit: (key: string, value: JsonObject) => void): void {
+  if (Array.isArray(node)) node.forEach((n) => walk(n, visit));
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (v && typeof v === 'object' && !Array.isArray(v)) visit(k, v as JsonObject);
+      walk(v, visit);
+    }
+  }
+}
+
+/** Selectors (in rendered resources of `components`) that match no rendered sibling. */
+export function danglingSelectors(r: Rendered, components: readonly Component[]): string[] {
+  const dangling: string[] = [];
+  const labelsOf = [...r.composed.values()].map((c) => (c.metadata as JsonObject).labels as Record<string, string>);
+  for (const [name, obj] of r.composed) {
+    const res = r.stack.resources.find((x) => x.name === name);
+    if (!res || !components.includes(res.component)) continue;
+    walk(obj.spec, (key, value) => {
+      if (!/Selector$/.test(key)) return;
+      const wanted = value.matchLabels as Record<string, string> | undefined;
+      if (!wanted || value.matchControllerRef !== true) {
+        dangling.push(`${name}.${key}: not a controller-ref selector`);
+        return;
+      }
+      const hit = labelsOf.some((labels) => Object.entries(wanted).every(([k, v]) => labels[k] === v));
+      if (!hit) dangling.push(`${name}.${key} → ${JSON.stringify(wanted)}`);
+    });
+  }
+  return dangling;
+}
+
+export interface Statement {
+  Effect: string;
+  Principal?: unknown;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: unknown;
+}
+
+/** Every policy document in the rendered resources of `components`, parsed. */
+export function policies(r: Rendered, components: readonly Component[]): Array<{ name: string; statements: Statement[] }> {
+  const docs: Array<{ name: string; statements: Statement[] }> = [];
+  for (const [name, obj] of r.composed) {
+    const res = r.stack.resources.find((x) => x.name === name);
+    if (!res || !components.includes(res.component)) continue;
+    const fp = (obj.spec as JsonObject).forProvider as JsonObject;
+    for (const key of ['policy', 'assumeRolePolicy']) {
+      const text = fp[key];
+      if (typeof text === 'string') docs.push({ name: `${name}.${key}`, statements: JSON.parse(text).Statement });
+    }
+  }
+  return docs;
+}
+
+/** Allow statements on `Resource: "*"` without a Condition. */
+export function unconditionedWildcards(r: Rendered, components: readonly Component[]): string[] {
+  return policies(r, components).flatMap(({ name, statements }) =>
+    statements
+      .filter((s) => s.Effect === 'Allow' && [s.Resource].flat().includes('*') && !name.endsWith('assumeRolePolicy'))
+      .filter((s) => !s.Condition)
+      .map((s) => `${name}: ${JSON.stringify(s.Action)}`),
+  );
+}
+
+export function forProvider(r: Rendered, name: string): JsonObject {
+  const obj = r.composed.get(name);
+  if (!obj) throw new Error(`${name} was not rendered; rendered: ${[...r.composed.keys()].join(', ')}`);
+  return (obj.spec as JsonObject).forProvider as JsonObject;
+}
+
+/** Names of rendered resources belonging to `component`. */
+export function renderedOf(r: Rendered, component: Component): string[] {
+  return [...r.composed.keys()].filter((n) => r.stack.resources.find((x) => x.name === n)?.component === component);
+}
