@@ -3,7 +3,7 @@
  * envstack: synth, render, validate (and the commands later issues add). Errors are one line each,
  * `FILE: field.path: message`, never a stack trace.
  */
-import yaml from 'js-yaml';
+import { loadAllYaml, YAMLException } from '../render/yaml.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,10 +40,10 @@ export function readDocuments(file: string): Unstructured[] {
   if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
   let docs: unknown[];
   try {
-    docs = yaml.loadAll(readFileSync(file, 'utf8'));
+    docs = loadAllYaml(readFileSync(file, 'utf8'));
   } catch (e) {
-    const reason = e instanceof yaml.YAMLException ? e.reason : String(e);
-    const line = e instanceof yaml.YAMLException ? `:${e.mark.line + 1}` : '';
+    const reason = e instanceof YAMLException ? e.reason : String(e);
+    const line = e instanceof YAMLException ? `:${e.mark.line + 1}` : '';
     throw new UsageError(`${file}${line}: not valid YAML: ${reason}`);
   }
   const objects = docs.filter((d) => d !== null && d !== undefined);

@@ -64,7 +64,11 @@ class Discovery extends KubernetesObjectApi {
 }
 
 /** The resource types of the stack's managed resources, resolved against the cluster's discovery. */
-export async function discoverResources(kc: KubeConfig, flavor: Flavor, log: Logger = silentLogger): Promise<ResourceType[]> {
+export async function discoverResources(
+  kc: KubeConfig,
+  flavor: Flavor,
+  log: Logger = silentLogger,
+): Promise<ResourceType[]> {
   const objects = kc.makeApiClient(Discovery);
   const seen = new Set<string>();
   const out: ResourceType[] = [];
@@ -78,7 +82,11 @@ export async function discoverResources(kc: KubeConfig, flavor: Flavor, log: Log
       if (!resource) throw new Error('not served');
       out.push({ group, version, kind: r.kind, plural: resource.name, namespaced: resource.namespaced });
     } catch (err) {
-      log('warn', 'kind not served, not watching it', { apiVersion: r.apiVersion, kind: r.kind, error: String(err) });
+      log('warn', 'kind not served, not watching it', {
+        apiVersion: r.apiVersion,
+        kind: r.kind,
+        error: String(err),
+      });
     }
   }
   return out;
@@ -124,9 +132,7 @@ export class Controller {
 
   get synced(): boolean {
     return (
-      this.xrInformer !== undefined &&
-      this.xrInformer.hasSynced &&
-      this.mrInformers.every((i) => i.hasSynced)
+      this.xrInformer !== undefined && this.xrInformer.hasSynced && this.mrInformers.every((i) => i.hasSynced)
     );
   }
 
@@ -362,7 +368,11 @@ export class Controller {
     return result as KObject;
   }
 
-  private async emitEvents(xr: KObject, before: Partial<ControllerStatus>, after: ControllerStatus): Promise<void> {
+  private async emitEvents(
+    xr: KObject,
+    before: Partial<ControllerStatus>,
+    after: ControllerStatus,
+  ): Promise<void> {
     const events: { reason: string; type: 'Normal' | 'Warning'; message: string }[] = [];
     const driftBefore = before.drift?.count ?? 0;
     const driftAfter = after.drift.count;
@@ -370,23 +380,37 @@ export class Controller {
       const items = s.drift.items ?? [];
       const shown = items
         .slice(0, 5)
-        .map((i) => `${i.resource}.${i.field} (${i.type}: want ${i.want ?? '<unset>'}, have ${i.have ?? '<unset>'})`);
+        .map(
+          (i) =>
+            `${i.resource}.${i.field} (${i.type}: want ${i.want ?? '<unset>'}, have ${i.have ?? '<unset>'})`,
+        );
       const more = s.drift.count > shown.length ? ` and ${s.drift.count - shown.length} more` : '';
       return `${s.drift.count} drifted field(s): ${shown.join('; ')}${more}`;
     };
     const driftKeys = (items: { resource: string; field: string; type: string }[] | undefined) =>
       new Set((items ?? []).map((i) => `${i.type}/${i.resource}/${i.field}`));
     const previousKeys = driftKeys(before.drift?.items);
-    const grew = (after.drift.items ?? []).some((i) => !previousKeys.has(`${i.type}/${i.resource}/${i.field}`));
+    const grew = (after.drift.items ?? []).some(
+      (i) => !previousKeys.has(`${i.type}/${i.resource}/${i.field}`),
+    );
     if (driftAfter > 0 && (driftBefore === 0 || grew))
       events.push({ reason: 'DriftDetected', type: 'Warning', message: describeDrift(after) });
     if (driftAfter === 0 && driftBefore > 0)
-      events.push({ reason: 'DriftCleared', type: 'Normal', message: 'No drift between the composition, Kubernetes and the cloud.' });
+      events.push({
+        reason: 'DriftCleared',
+        type: 'Normal',
+        message: 'No drift between the composition, Kubernetes and the cloud.',
+      });
     const b = before.blockingError;
     const a = after.blockingError;
     if (a && (!b || b.resource !== a.resource || b.message !== a.message))
       events.push({ reason: 'Blocked', type: 'Warning', message: `${a.kind} ${a.resource}: ${a.message}` });
-    if (!a && b) events.push({ reason: 'Unblocked', type: 'Normal', message: `${b.kind} ${b.resource} no longer fails.` });
+    if (!a && b)
+      events.push({
+        reason: 'Unblocked',
+        type: 'Normal',
+        message: `${b.kind} ${b.resource} no longer fails.`,
+      });
     if (events.length === 0) return;
     const target = eventTarget(xr, this.options.flavor);
     const now = this.clock().toISOString();
@@ -395,7 +419,10 @@ export class Controller {
         await this.core.createNamespacedEvent({
           namespace: target.namespace,
           body: {
-            metadata: { name: `${target.name}.${Date.now().toString(16)}${randomBytes(3).toString('hex')}`, namespace: target.namespace },
+            metadata: {
+              name: `${target.name}.${Date.now().toString(16)}${randomBytes(3).toString('hex')}`,
+              namespace: target.namespace,
+            },
             involvedObject: target.ref,
             reason: e.reason,
             message: e.message.slice(0, 1024),
@@ -418,7 +445,8 @@ export class Controller {
 
 /** Where users look: the claim (claim flavor, via spec.claimRef) or the namespaced XR itself. */
 function eventTarget(xr: KObject, flavor: Flavor) {
-  const claimRef = flavor === 'claim' && isObject(xr.spec) && isObject(xr.spec.claimRef) ? xr.spec.claimRef : undefined;
+  const claimRef =
+    flavor === 'claim' && isObject(xr.spec) && isObject(xr.spec.claimRef) ? xr.spec.claimRef : undefined;
   if (claimRef && typeof claimRef.name === 'string' && typeof claimRef.namespace === 'string') {
     return {
       name: claimRef.name,

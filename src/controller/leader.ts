@@ -51,7 +51,8 @@ export class LeaderElector {
     this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
-    if (this.renewDeadlineMs >= this.leaseDurationMs) throw new Error('renewDeadline must be shorter than leaseDuration');
+    if (this.renewDeadlineMs >= this.leaseDurationMs)
+      throw new Error('renewDeadline must be shorter than leaseDuration');
   }
 
   get isLeader(): boolean {
@@ -175,7 +176,16 @@ export class LeaderElector {
       await this.api.replaceNamespacedLease({
         name,
         namespace,
-        body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } },
+        body: {
+          ...lease,
+          spec: {
+            ...lease.spec,
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            renewTime: now,
+            acquireTime: now,
+          },
+        },
       });
       this.log('info', 'released lease', { lease: name });
     } catch (err) {

@@ -49,12 +49,18 @@ export function controllerRbac(flavor: Flavor, group = DEFAULT_GROUP): RbacRules
   return {
     clusterRules: [
       { apiGroups: [names.group], resources: [names.compositePlural], verbs: READ },
-      { apiGroups: [names.group], resources: [`${names.compositePlural}/status`], verbs: ['get', 'patch', 'update'] },
+      {
+        apiGroups: [names.group],
+        resources: [`${names.compositePlural}/status`],
+        verbs: ['get', 'patch', 'update'],
+      },
       ...managed,
       // Events go where their object is: the claim's (or namespaced XR's) namespace.
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     ],
-    namespaceRules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
+    namespaceRules: [
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+    ],
   };
 }
 

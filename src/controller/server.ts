@@ -24,7 +24,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       res.end(body);
     };
     if (req.method !== 'GET') return text(405, 'method not allowed\n');
-    if (path === '/healthz') return (options.healthy ?? (() => true))() ? text(200, 'ok\n') : text(503, 'unhealthy\n');
+    if (path === '/healthz')
+      return (options.healthy ?? (() => true))() ? text(200, 'ok\n') : text(503, 'unhealthy\n');
     if (path === '/readyz') return options.ready() ? text(200, 'ok\n') : text(503, 'informers not synced\n');
     if (path === '/metrics') {
       options.registry.metrics().then(

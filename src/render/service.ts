@@ -1,5 +1,5 @@
 /** Rendering a claim file end to end: load the synthesized Composition, bind the claim, render. */
-import yaml from 'js-yaml';
+import { loadAllYaml, loadYaml } from './yaml.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ export async function loadComposition(flavor: Flavor, group = DEFAULT_GROUP): Pr
   const file = join(repoRoot, 'compositions', `${flavor}.yaml`);
   let composition: Unstructured;
   if (group === DEFAULT_GROUP && existsSync(file)) {
-    composition = yaml.load(readFileSync(file, 'utf8')) as Unstructured;
+    composition = loadYaml(readFileSync(file, 'utf8')) as Unstructured;
   } else {
     const { synthesize } = await import('../compose/app.js');
     composition = synthesize({ group }).compositions[flavor] as Unstructured;
@@ -40,9 +40,9 @@ export function readYamlDocuments(path: string): Unstructured[] {
         .map((f) => join(path, f))
     : [path];
   return files.flatMap((f) =>
-    yaml
-      .loadAll(readFileSync(f, 'utf8'))
-      .filter((d): d is Unstructured => d !== null && typeof d === 'object'),
+    loadAllYaml(readFileSync(f, 'utf8')).filter(
+      (d): d is Unstructured => d !== null && typeof d === 'object',
+    ),
   );
 }
 

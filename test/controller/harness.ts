@@ -100,14 +100,22 @@ export interface Environment {
 /** Readiness and atProvider a healthy provider would report for a composed resource. */
 export function healthyStatus(mr: KObject): Record<string, unknown> {
   const forProvider = isObject(mr.spec) && isObject(mr.spec.forProvider) ? mr.spec.forProvider : {};
-  const atProvider: Record<string, unknown> = { id: `id-${mr.metadata?.name}`, arn: `arn:aws:x:eu-west-1:123456789012:${mr.metadata?.name}` };
+  const atProvider: Record<string, unknown> = {
+    id: `id-${mr.metadata?.name}`,
+    arn: `arn:aws:x:eu-west-1:123456789012:${mr.metadata?.name}`,
+  };
   for (const [k, v] of Object.entries(forProvider)) if (!/(Ref|Refs|Selector)$/.test(k)) atProvider[k] = v;
   if (mr.kind === 'VPC') atProvider.arn = 'arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1';
   return {
     atProvider,
     conditions: [
       { type: 'Ready', status: 'True', reason: 'Available', lastTransitionTime: '2026-01-01T00:00:00Z' },
-      { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', lastTransitionTime: '2026-01-01T00:00:00Z' },
+      {
+        type: 'Synced',
+        status: 'True',
+        reason: 'ReconcileSuccess',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
     ],
   };
 }
@@ -117,13 +125,22 @@ export function healthyStatus(mr: KObject): Record<string, unknown> {
  * the composed resources our renderer produces, rendered again with the healthy resources as observed
  * state until nothing changes (so status-dependent patches have resolved).
  */
-export async function environment(flavor: Flavor, name = 'payments-dev', namespace = 'team-payments'): Promise<Environment> {
+export async function environment(
+  flavor: Flavor,
+  name = 'payments-dev',
+  namespace = 'team-payments',
+): Promise<Environment> {
   const claim: Unstructured = { ...CLAIM, metadata: { name, namespace } };
   const composition = await loadComposition(flavor, GROUP);
   const xr = claimToXr(claim, { flavor }) as KObject;
   let live: KObject[] = [];
   for (let i = 0; i < 4; i++) {
-    const out = render({ composite: xr as Unstructured, composition, observed: live as Unstructured[], functions: defaultFunctions() });
+    const out = render({
+      composite: xr as Unstructured,
+      composition,
+      observed: live as Unstructured[],
+      functions: defaultFunctions(),
+    });
     if (out.composite.status) xr.status = { ...(xr.status ?? {}), ...out.composite.status };
     live = out.composed.map((c) => {
       const m = c as KObject;
@@ -131,13 +148,20 @@ export async function environment(flavor: Flavor, name = 'payments-dev', namespa
       const { generateName: _g, ownerReferences: _o, ...metadata } = m.metadata ?? {};
       const obj: KObject = {
         ...m,
-        metadata: { ...metadata, name: `${xr.metadata?.name}-${resource}`, ...(flavor === 'namespaced' ? { namespace } : {}) },
+        metadata: {
+          ...metadata,
+          name: `${xr.metadata?.name}-${resource}`,
+          ...(flavor === 'namespaced' ? { namespace } : {}),
+        },
       };
       return { ...obj, status: healthyStatus(obj) };
     });
   }
   const refs = live.map((m) => ({ apiVersion: m.apiVersion, kind: m.kind, name: m.metadata?.name }));
-  xr.spec = flavor === 'claim' ? { ...xr.spec, resourceRefs: refs } : { ...xr.spec, crossplane: { ...(xr.spec?.crossplane as object), resourceRefs: refs } };
+  xr.spec =
+    flavor === 'claim'
+      ? { ...xr.spec, resourceRefs: refs }
+      : { ...xr.spec, crossplane: { ...(xr.spec?.crossplane as object), resourceRefs: refs } };
   delete xr.status;
   return { claim, xr, mrs: live };
 }
@@ -147,25 +171,47 @@ const split = (apiVersion = ''): [string, string] => {
   return [g, v];
 };
 
-export async function patchStatus(c: Cluster, obj: KObject, status: Record<string, unknown>, fieldManager = 'provider-aws'): Promise<void> {
+export async function patchStatus(
+  c: Cluster,
+  obj: KObject,
+  status: Record<string, unknown>,
+  fieldManager = 'provider-aws',
+): Promise<void> {
   const [group, version] = split(obj.apiVersion);
   const plural = pluralOf(obj.kind ?? '');
   const name = obj.metadata?.name ?? '';
   const ns = obj.metadata?.namespace;
   const body = { status };
   if (ns)
-    await c.custom.patchNamespacedCustomObjectStatus({ group, version, plural, name, namespace: ns, body, fieldManager }, mergePatch);
-  else await c.custom.patchClusterCustomObjectStatus({ group, version, plural, name, body, fieldManager }, mergePatch);
+    await c.custom.patchNamespacedCustomObjectStatus(
+      { group, version, plural, name, namespace: ns, body, fieldManager },
+      mergePatch,
+    );
+  else
+    await c.custom.patchClusterCustomObjectStatus(
+      { group, version, plural, name, body, fieldManager },
+      mergePatch,
+    );
 }
 
-export async function patchSpec(c: Cluster, obj: KObject, spec: Record<string, unknown>, fieldManager = 'kubectl-edit'): Promise<void> {
+export async function patchSpec(
+  c: Cluster,
+  obj: KObject,
+  spec: Record<string, unknown>,
+  fieldManager = 'kubectl-edit',
+): Promise<void> {
   const [group, version] = split(obj.apiVersion);
   const plural = pluralOf(obj.kind ?? '');
   const name = obj.metadata?.name ?? '';
   const ns = obj.metadata?.namespace;
   const body = { spec };
-  if (ns) await c.custom.patchNamespacedCustomObject({ group, version, plural, name, namespace: ns, body, fieldManager }, mergePatch);
-  else await c.custom.patchClusterCustomObject({ group, version, plural, name, body, fieldManager }, mergePatch);
+  if (ns)
+    await c.custom.patchNamespacedCustomObject(
+      { group, version, plural, name, namespace: ns, body, fieldManager },
+      mergePatch,
+    );
+  else
+    await c.custom.patchClusterCustomObject({ group, version, plural, name, body, fieldManager }, mergePatch);
 }
 
 /** Puts an environment into the fake cluster: XR and claim by seeding, MR statuses through the API. */
@@ -174,7 +220,10 @@ export async function install(c: Cluster, env: Environment, mrs: KObject[] = env
   if (c.flavor === 'claim')
     c.server.seed({
       ...(env.claim as KubeObject),
-      spec: { ...(env.claim.spec ?? {}), resourceRef: { apiVersion: env.xr.apiVersion, kind: env.xr.kind, name: env.xr.metadata?.name } },
+      spec: {
+        ...(env.claim.spec ?? {}),
+        resourceRef: { apiVersion: env.xr.apiVersion, kind: env.xr.kind, name: env.xr.metadata?.name },
+      },
     });
   for (const m of mrs) await installMr(c, m);
 }
@@ -196,7 +245,11 @@ export function statusOf(c: Cluster, env: Environment): Record<string, unknown> 
   return (xrOf(c, env)?.status ?? {}) as Record<string, unknown>;
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
@@ -211,5 +264,6 @@ export function events(c: Cluster, reason?: string): KubeObject[] {
 }
 
 export function statusWrites(c: Cluster): number {
-  return c.server.requests({ verb: 'patch', subresource: 'status', fieldManager: 'envstack-controller' }).length;
+  return c.server.requests({ verb: 'patch', subresource: 'status', fieldManager: 'envstack-controller' })
+    .length;
 }

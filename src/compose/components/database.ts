@@ -72,12 +72,18 @@ export function parameterGroupFamily(engine: DatabaseEngine, version: string): s
 
 /** The family from the default version by engine, then from the claim's version when given. */
 export function familyPatches(): Patch[] {
-  const defaults = Object.fromEntries(databaseEngines.map((e) => [e, parameterGroupFamily(e, defaultEngineVersion[e])]));
+  const defaults = Object.fromEntries(
+    databaseEngines.map((e) => [e, parameterGroupFamily(e, defaultEngineVersion[e])]),
+  );
   return [
     fromXr('spec.database.engine', 'spec.forProvider.family', [mapTransform(defaults)]),
-    combine('CombineFromComposite', ['spec.database.engine', 'spec.database.version'], '%s%s', 'spec.forProvider.family', [
-      regexp(FAMILY, 1),
-    ]),
+    combine(
+      'CombineFromComposite',
+      ['spec.database.engine', 'spec.database.version'],
+      '%s%s',
+      'spec.forProvider.family',
+      [regexp(FAMILY, 1)],
+    ),
   ];
 }
 
@@ -91,12 +97,18 @@ export function engineVersionPatches(): Patch[] {
 /** The profile's class for the environment and engine, overridden by the claim. */
 export function instanceClassPatches(): Patch[] {
   const table = Object.fromEntries(
-    environments.flatMap((env) => databaseEngines.map((e) => [`${env}/${e}`, profiles[env].dbInstanceClass[e]])),
+    environments.flatMap((env) =>
+      databaseEngines.map((e) => [`${env}/${e}`, profiles[env].dbInstanceClass[e]]),
+    ),
   );
   return [
-    combine('CombineFromComposite', ['spec.environment', 'spec.database.engine'], '%s/%s', 'spec.forProvider.instanceClass', [
-      mapTransform(table),
-    ]),
+    combine(
+      'CombineFromComposite',
+      ['spec.environment', 'spec.database.engine'],
+      '%s/%s',
+      'spec.forProvider.instanceClass',
+      [mapTransform(table)],
+    ),
     fromXr('spec.database.instanceClass', 'spec.forProvider.instanceClass'),
   ];
 }
@@ -104,9 +116,19 @@ export function instanceClassPatches(): Patch[] {
 /** Backups, deletion protection and the final snapshot, per profile. */
 export function protectionPatches(): Patch[] {
   return [
-    ...profileDefault('dbBackupRetentionDays', 'spec.database.backupRetentionDays', 'spec.forProvider.backupRetentionPeriod'),
-    ...profileDefault('dbDeletionProtection', 'spec.database.deletionProtection', 'spec.forProvider.deletionProtection'),
-    fromXr('spec.environment', 'spec.forProvider.skipFinalSnapshot', [mapTransform(profileTable('dbSkipFinalSnapshot'))]),
+    ...profileDefault(
+      'dbBackupRetentionDays',
+      'spec.database.backupRetentionDays',
+      'spec.forProvider.backupRetentionPeriod',
+    ),
+    ...profileDefault(
+      'dbDeletionProtection',
+      'spec.database.deletionProtection',
+      'spec.forProvider.deletionProtection',
+    ),
+    fromXr('spec.environment', 'spec.forProvider.skipFinalSnapshot', [
+      mapTransform(profileTable('dbSkipFinalSnapshot')),
+    ]),
   ];
 }
 
@@ -153,7 +175,10 @@ export function dbSubnetGroup(stack: Stack, { placement, when }: DbPlacement): C
       description: 'Isolated (data) subnets',
       subnetIdSelector: {
         matchControllerRef: true,
-        matchLabels: { [SUBNET_TIER_LABEL]: 'isolated', [COMPONENT_LABEL]: placement === 'dr' ? 'dr' : 'network' },
+        matchLabels: {
+          [SUBNET_TIER_LABEL]: 'isolated',
+          [COMPONENT_LABEL]: placement === 'dr' ? 'dr' : 'network',
+        },
       },
     },
     awsName: { part: `${p}db`, limit: 'dbSubnetGroup', via: 'external-name' },
@@ -249,7 +274,11 @@ function rdsPostgres(stack: Stack, when: string): ComposedResource {
     { name: 'host', type: 'FromFieldPath', fromFieldPath: 'status.atProvider.address' },
     { name: 'port', type: 'FromFieldPath', fromFieldPath: 'status.atProvider.port' },
     { name: 'username', type: 'FromFieldPath', fromFieldPath: 'spec.forProvider.username' },
-    { name: 'secretArn', type: 'FromFieldPath', fromFieldPath: 'status.atProvider.masterUserSecret[0].secretArn' },
+    {
+      name: 'secretArn',
+      type: 'FromFieldPath',
+      fromFieldPath: 'status.atProvider.masterUserSecret[0].secretArn',
+    },
   ];
   return stack.add('database', {
     name: DB_INSTANCE,
@@ -281,7 +310,10 @@ function rdsPostgres(stack: Stack, when: string): ComposedResource {
       ...profileDefault('dbMultiAz', 'spec.database.multiAz', 'spec.forProvider.multiAz'),
       ...performanceInsights('spec.forProvider.performanceInsightsEnabled'),
       ...protectionPatches(),
-      namePatch({ part: 'db-final', limit: 'rdsIdentifier', global: true }, 'spec.forProvider.finalSnapshotIdentifier'),
+      namePatch(
+        { part: 'db-final', limit: 'rdsIdentifier', global: true },
+        'spec.forProvider.finalSnapshotIdentifier',
+      ),
       toXr('status.atProvider.address', 'status.endpoints.database'),
       toXr('status.atProvider.port', 'status.endpoints.databasePort', [asString]),
       toXr('status.atProvider.masterUserSecret[0].secretArn', 'status.endpoints.databaseSecretArn'),
@@ -297,7 +329,11 @@ function aurora(stack: Stack, when: string): ComposedResource[] {
     { name: 'host', type: 'FromFieldPath', fromFieldPath: 'status.atProvider.endpoint' },
     { name: 'port', type: 'FromFieldPath', fromFieldPath: 'status.atProvider.port' },
     { name: 'username', type: 'FromFieldPath', fromFieldPath: 'spec.forProvider.masterUsername' },
-    { name: 'secretArn', type: 'FromFieldPath', fromFieldPath: 'status.atProvider.masterUserSecret[0].secretArn' },
+    {
+      name: 'secretArn',
+      type: 'FromFieldPath',
+      fromFieldPath: 'status.atProvider.masterUserSecret[0].secretArn',
+    },
   ];
   const cluster = stack.add('database', {
     name: DB_CLUSTER,
@@ -323,9 +359,14 @@ function aurora(stack: Stack, when: string): ComposedResource[] {
       fromXr('spec.database.engine', 'spec.forProvider.engine'),
       ...engineVersionPatches(),
       fromXr('spec.database.engine', 'spec.forProvider.port', [mapTransform(databasePorts)]),
-      fromXr('spec.database.engine', 'spec.forProvider.enabledCloudwatchLogsExports', [mapTransform(logExports)]),
+      fromXr('spec.database.engine', 'spec.forProvider.enabledCloudwatchLogsExports', [
+        mapTransform(logExports),
+      ]),
       ...protectionPatches(),
-      namePatch({ part: 'db-final', limit: 'rdsIdentifier', global: true }, 'spec.forProvider.finalSnapshotIdentifier'),
+      namePatch(
+        { part: 'db-final', limit: 'rdsIdentifier', global: true },
+        'spec.forProvider.finalSnapshotIdentifier',
+      ),
       toXr('status.atProvider.endpoint', 'status.endpoints.database'),
       toXr('status.atProvider.port', 'status.endpoints.databasePort', [asString]),
       toXr('status.atProvider.masterUserSecret[0].secretArn', 'status.endpoints.databaseSecretArn'),

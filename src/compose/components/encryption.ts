@@ -33,15 +33,16 @@ export function keyPolicyStatements(region: 'region' | 'drRegion'): PolicyStatem
         },
       },
     },
+    ...(region === 'region' ? cloudTrailStatements() : []),
     {
       Sid: 'ServicesInThisAccount',
       Effect: 'Allow',
       Principal: {
         Service: [
           'sns.amazonaws.com',
-          'cloudtrail.amazonaws.com',
           'config.amazonaws.com',
           'delivery.logs.amazonaws.com',
+          // CloudWatch alarms and EventBridge publish to the encrypted SNS topic and SQS queues.
           'cloudwatch.amazonaws.com',
           'events.amazonaws.com',
         ],
@@ -59,17 +60,58 @@ export function keyPolicyStatements(region: 'region' | 'drRegion'): PolicyStatem
       Condition: {
         ...inAccount,
         StringLike: {
-          'kms:ViaService': [
-            `rds.\${${region}}.amazonaws.com`,
-            `dynamodb.\${${region}}.amazonaws.com`,
-            `s3.\${${region}}.amazonaws.com`,
-            `secretsmanager.\${${region}}.amazonaws.com`,
-            `sqs.\${${region}}.amazonaws.com`,
-            `lambda.\${${region}}.amazonaws.com`,
-            `ec2.\${${region}}.amazonaws.com`,
-          ],
+          'kms:ViaService': viaServices.map((s) => `${s}.\${${region}}.amazonaws.com`),
         },
       },
+    },
+  ];
+}
+
+/** Services whose calls on behalf of this account's principals may use the key. */
+export const viaServices = [
+  'rds',
+  'dynamodb',
+  's3',
+  'secretsmanager',
+  'sqs',
+  'sns',
+  'lambda',
+  'ec2',
+] as const;
+
+/**
+ * CloudTrail's required sections: encrypt log and digest files for this environment's trails,
+ * describe the key, and let principals of this account decrypt what CloudTrail wrote.
+ */
+function cloudTrailStatements(): PolicyStatement[] {
+  const trails = {
+    'kms:EncryptionContext:aws:cloudtrail:arn': 'arn:${partition}:cloudtrail:*:${account}:trail/*',
+  };
+  const ours = { 'aws:SourceArn': 'arn:${partition}:cloudtrail:${region}:${account}:trail/${prefix}-*' };
+  return [
+    {
+      Sid: 'CloudTrailEncryptsLogs',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 'kms:GenerateDataKey*',
+      Resource: '*',
+      Condition: { StringLike: trails, ArnLike: ours },
+    },
+    {
+      Sid: 'CloudTrailDescribesKey',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 'kms:DescribeKey',
+      Resource: '*',
+      Condition: { ArnLike: ours },
+    },
+    {
+      Sid: 'AccountReadsCloudTrailLogs',
+      Effect: 'Allow',
+      Principal: { AWS: '*' },
+      Action: ['kms:Decrypt', 'kms:ReEncryptFrom'],
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:CallerAccount': '${account}' }, StringLike: trails },
     },
   ];
 }

@@ -27,7 +27,8 @@ function stackFor(flavor: Flavor): Stack {
   return stack;
 }
 
-const fp = (r: Unstructured | undefined): JsonObject => ((r?.spec as JsonObject | undefined)?.forProvider as JsonObject) ?? {};
+const fp = (r: Unstructured | undefined): JsonObject =>
+  ((r?.spec as JsonObject | undefined)?.forProvider as JsonObject) ?? {};
 const label = (sel: unknown): string | undefined =>
   ((sel as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {})['envstack.dev/resource'];
 const dbNames = (m: Map<string, Unstructured>) =>
@@ -86,7 +87,9 @@ describe.each(flavors)('database, %s flavor', (flavor) => {
     expect(label(db.masterUserSecretKmsKeyIdSelector)).toBe('kms-key');
     expect(label(db.monitoringRoleArnSelector)).toBe('db-monitoring-role');
     expect(label(db.vpcSecurityGroupIdSelector)).toBe('sg-db');
-    expect(Object.keys(db).filter((k) => /password/i.test(k) && k !== 'manageMasterUserPassword')).toEqual([]);
+    expect(Object.keys(db).filter((k) => /password/i.test(k) && k !== 'manageMasterUserPassword')).toEqual(
+      [],
+    );
     expect(fp(r.get('db-parameter-group'))).toMatchObject({
       family: 'postgres16',
       parameter: expect.arrayContaining([{ name: 'rds.force_ssl', value: '1', applyMethod: 'immediate' }]),
@@ -117,7 +120,9 @@ describe.each(flavors)('database, %s flavor', (flavor) => {
   });
 
   test('prod profile: Multi-AZ, protected, final snapshot, long backups, Performance Insights, larger class', () => {
-    const db = fp(byName(renderStack(stack, sampleXr(flavor, { environment: 'prod' })).composed).get('db-instance'));
+    const db = fp(
+      byName(renderStack(stack, sampleXr(flavor, { environment: 'prod' })).composed).get('db-instance'),
+    );
     expect(db).toMatchObject({
       instanceClass: 'db.r6g.large',
       allocatedStorage: 100,
@@ -128,8 +133,15 @@ describe.each(flavors)('database, %s flavor', (flavor) => {
       skipFinalSnapshot: false,
       finalSnapshotIdentifier: `shop-prod-db-final-${hash}`,
     });
-    const staging = fp(byName(renderStack(stack, sampleXr(flavor, { environment: 'staging' })).composed).get('db-instance'));
-    expect(staging).toMatchObject({ multiAz: false, deletionProtection: false, skipFinalSnapshot: false, backupRetentionPeriod: 7 });
+    const staging = fp(
+      byName(renderStack(stack, sampleXr(flavor, { environment: 'staging' })).composed).get('db-instance'),
+    );
+    expect(staging).toMatchObject({
+      multiAz: false,
+      deletionProtection: false,
+      skipFinalSnapshot: false,
+      backupRetentionPeriod: 7,
+    });
   });
 
   test('claim values override the profile', () => {
@@ -198,13 +210,22 @@ describe.each(flavors)('database, %s flavor', (flavor) => {
       family: 'aurora-postgresql16',
       parameter: expect.arrayContaining([expect.objectContaining({ name: 'rds.force_ssl', value: '1' })]),
     });
-    const prod = byName(renderStack(stack, sampleXr(flavor, { environment: 'prod', database: { engine: 'aurora-postgresql' } })).composed);
+    const prod = byName(
+      renderStack(stack, sampleXr(flavor, { environment: 'prod', database: { engine: 'aurora-postgresql' } }))
+        .composed,
+    );
     expect(prod.has('db-cluster-instance-2')).toBe(true);
-    expect(fp(prod.get('db-cluster'))).toMatchObject({ deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: 30 });
+    expect(fp(prod.get('db-cluster'))).toMatchObject({
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      backupRetentionPeriod: 30,
+    });
   });
 
   test('aurora-mysql: MySQL family, TLS parameter, port and log exports', () => {
-    const r = byName(renderStack(stack, sampleXr(flavor, { database: { engine: 'aurora-mysql', multiAz: true } })).composed);
+    const r = byName(
+      renderStack(stack, sampleXr(flavor, { database: { engine: 'aurora-mysql', multiAz: true } })).composed,
+    );
     expect(fp(r.get('db-cluster'))).toMatchObject({
       engine: 'aurora-mysql',
       engineVersion: '8.0.mysql_aurora.3.08.2',
@@ -213,7 +234,9 @@ describe.each(flavors)('database, %s flavor', (flavor) => {
     });
     expect(fp(r.get('db-cluster-parameter-group'))).toMatchObject({
       family: 'aurora-mysql8.0',
-      parameter: expect.arrayContaining([expect.objectContaining({ name: 'require_secure_transport', value: 'ON' })]),
+      parameter: expect.arrayContaining([
+        expect.objectContaining({ name: 'require_secure_transport', value: 'ON' }),
+      ]),
     });
     expect(r.has('db-cluster-instance-2')).toBe(true);
   });
@@ -230,7 +253,12 @@ describe.each(flavors)('database, %s flavor', (flavor) => {
       address: 'shop-dev-db.abc.eu-west-1.rds.amazonaws.com',
       port: 5432,
       arn: 'arn:aws:rds:eu-west-1:123456789012:db:shop-dev-db',
-      masterUserSecret: [{ secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1', secretStatus: 'active' }],
+      masterUserSecret: [
+        {
+          secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1',
+          secretStatus: 'active',
+        },
+      ],
     };
     const observed = observedFrom(first.get('db-instance') as Unstructured, atProvider);
     const { composite } = renderStack(stack, xr, [observed]);

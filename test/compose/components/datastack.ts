@@ -122,7 +122,11 @@ export function selected(labels: Record<string, string>): string | undefined {
 }
 
 /** The claim flavor's XR connection details after one P&T run over `observed`, decoded. */
-export function connectionDetails(stack: Stack, xr: Unstructured, observed: Record<string, Unstructured>): Record<string, string> {
+export function connectionDetails(
+  stack: Stack,
+  xr: Unstructured,
+  observed: Record<string, Unstructured>,
+): Record<string, string> {
   const composition = compositionOf(stack);
   const step = ((composition.spec as JsonObject).pipeline as JsonObject[])[0];
   const rsp = patchAndTransform({
@@ -136,7 +140,10 @@ export function connectionDetails(stack: Stack, xr: Unstructured, observed: Reco
   const fatal = (rsp.results ?? []).filter((r) => r.severity === 'SEVERITY_FATAL');
   if (fatal.length) throw new Error(fatal.map((r) => r.message).join('; '));
   return Object.fromEntries(
-    Object.entries(rsp.desired.composite?.connectionDetails ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    Object.entries(rsp.desired.composite?.connectionDetails ?? {}).map(([k, v]) => [
+      k,
+      Buffer.from(v, 'base64').toString(),
+    ]),
   );
 }
 

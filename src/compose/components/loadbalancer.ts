@@ -1,0 +1,203 @@
+/**
+ * The internet-facing ALB: access logs (SSE-S3 bucket), a target group on nginx's port 80 with
+ * generous health checks, and listeners. With a certificate (the claim's, or one ACM issues for
+ * `loadBalancer.domain` after DNS validation) HTTPS serves and HTTP redirects; without, HTTP forwards.
+ * A domain also gets an alias record to the ALB.
+ */
+import { profileTable } from '../../api/profiles.js';
+import { fromXr, mapTransform } from '../patches.js';
+import { arn, type PolicyStatement } from '../policy.js';
+import { celHas, sibling, type Stack } from '../resource.js';
+import { TARGET_GROUP, subnetsOfTier } from './compute.js';
+import { SG_ALB } from './security.js';
+import { bucket, bucketName } from './storage.js';
+
+export const ALB = 'alb';
+export const CERTIFICATE = 'certificate';
+export const ALB_LOGS_PREFIX = 'alb';
+
+/** XR status fields the load balancer reports (alarms, DNS and listeners read them back). */
+export const lbStatus = {
+  dnsName: 'status.endpoints.loadBalancer',
+  zoneId: 'status.ids.albZoneId',
+  arnSuffix: 'status.ids.albArnSuffix',
+  targetGroupArnSuffix: 'status.ids.targetGroupArnSuffix',
+  certificateArn: 'status.ids.certificateArn',
+  validationName: 'status.ids.certificateValidation.name',
+  validationType: 'status.ids.certificateValidation.type',
+  validationValue: 'status.ids.certificateValidation.value',
+} as const;
+
+const hasDomain = celHas('spec.loadBalancer.domain');
+const hasCertificateArn = celHas('spec.loadBalancer.certificateArn');
+/** The claim asks for TLS: HTTP redirects even while the issued certificate is pending. */
+export const WANTS_TLS = `(${hasCertificateArn}) || (${hasDomain})`;
+const and = (...c: string[]) => c.map((x) => `(${x})`).join(' && ');
+
+/** Regions since August 2022 only accept the log delivery service principal (AWS ELB user guide). */
+function albLogStatements(): PolicyStatement[] {
+  return [
+    {
+      Sid: 'ElbLogDelivery',
+      Effect: 'Allow',
+      Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: arn.bucketObjects('alb-logs', `${ALB_LOGS_PREFIX}/AWSLogs/\${account}/*`),
+    },
+  ];
+}
+
+export function loadBalancer(stack: Stack): void {
+  bucket(stack, {
+    part: 'alb-logs',
+    component: 'loadbalancer',
+    encryption: 's3',
+    expireObjects: true,
+    statements: albLogStatements(),
+  });
+
+  stack.add('loadbalancer', {
+    name: ALB,
+    service: 'elbv2',
+    kind: 'LB',
+    forProvider: {
+      internal: false,
+      loadBalancerType: 'application',
+      ipAddressType: 'ipv4',
+      subnetSelector: subnetsOfTier('public'),
+      securityGroupSelector: sibling(SG_ALB),
+      dropInvalidHeaderFields: true,
+      desyncMitigationMode: 'defensive',
+      enableHttp2: true,
+      idleTimeout: 60,
+      accessLogs: { bucketSelector: sibling(bucketName('alb-logs')), prefix: ALB_LOGS_PREFIX, enabled: true },
+    },
+    awsName: { part: 'alb', limit: 'alb', via: { parameter: 'name' } },
+    patches: [
+      fromXr('spec.environment', 'spec.forProvider.enableDeletionProtection', [
+        mapTransform(profileTable('albDeletionProtection')),
+      ]),
+    ],
+    status: {
+      [lbStatus.dnsName]: 'status.atProvider.dnsName',
+      [lbStatus.zoneId]: 'status.atProvider.zoneId',
+      [lbStatus.arnSuffix]: 'status.atProvider.arnSuffix',
+    },
+  });
+
+  stack.add('loadbalancer', {
+    name: TARGET_GROUP,
+    service: 'elbv2',
+    kind: 'LBTargetGroup',
+    forProvider: {
+      port: 80,
+      protocol: 'HTTP',
+      protocolVersion: 'HTTP1',
+      targetType: 'instance',
+      vpcIdSelector: sibling('vpc'),
+      deregistrationDelay: '30',
+      healthCheck: {
+        enabled: true,
+        protocol: 'HTTP',
+        port: 'traffic-port',
+        interval: 30,
+        timeout: 10,
+        healthyThreshold: 2,
+        unhealthyThreshold: 5,
+        matcher: '200-399',
+      },
+    },
+    awsName: { part: 'tg', limit: 'targetGroup', via: { parameter: 'name' } },
+    patches: [fromXr('spec.compute.healthCheckPath', 'spec.forProvider.healthCheck.path')],
+    status: { [lbStatus.targetGroupArnSuffix]: 'status.atProvider.arnSuffix' },
+  });
+
+  const forward = [{ type: 'forward', targetGroupArnSelector: sibling(TARGET_GROUP) }];
+  stack.add('loadbalancer', {
+    name: 'listener-http',
+    service: 'elbv2',
+    kind: 'LBListener',
+    when: `!(${WANTS_TLS})`,
+    forProvider: { loadBalancerArnSelector: sibling(ALB), port: 80, protocol: 'HTTP', defaultAction: forward },
+  });
+  stack.add('loadbalancer', {
+    name: 'listener-http-redirect',
+    service: 'elbv2',
+    kind: 'LBListener',
+    when: WANTS_TLS,
+    forProvider: {
+      loadBalancerArnSelector: sibling(ALB),
+      port: 80,
+      protocol: 'HTTP',
+      defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+    },
+  });
+  stack.add('loadbalancer', {
+    name: 'listener-https',
+    service: 'elbv2',
+    kind: 'LBListener',
+    when: `(${hasCertificateArn}) || (${and(hasDomain, celHas(lbStatus.certificateArn))})`,
+    forProvider: {
+      loadBalancerArnSelector: sibling(ALB),
+      port: 443,
+      protocol: 'HTTPS',
+      sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      defaultAction: forward,
+    },
+    patches: [
+      fromXr(lbStatus.certificateArn, 'spec.forProvider.certificateArn'),
+      fromXr('spec.loadBalancer.certificateArn', 'spec.forProvider.certificateArn'),
+    ],
+  });
+
+  stack.add('loadbalancer', {
+    name: CERTIFICATE,
+    service: 'acm',
+    kind: 'Certificate',
+    when: hasDomain,
+    forProvider: { validationMethod: 'DNS', keyAlgorithm: 'RSA_2048' },
+    awsName: { part: 'cert', limit: 'tag', via: 'tag' },
+    patches: [fromXr('spec.loadBalancer.domain.name', 'spec.forProvider.domainName')],
+    status: {
+      [lbStatus.validationName]: 'status.atProvider.domainValidationOptions[0].resourceRecordName',
+      [lbStatus.validationType]: 'status.atProvider.domainValidationOptions[0].resourceRecordType',
+      [lbStatus.validationValue]: 'status.atProvider.domainValidationOptions[0].resourceRecordValue',
+    },
+  });
+  stack.add('loadbalancer', {
+    name: 'certificate-validation-record',
+    service: 'route53',
+    kind: 'Record',
+    when: and(hasDomain, celHas(lbStatus.validationName)),
+    forProvider: { ttl: 60, allowOverwrite: true },
+    patches: [
+      fromXr('spec.loadBalancer.domain.hostedZoneId', 'spec.forProvider.zoneId'),
+      fromXr(lbStatus.validationName, 'spec.forProvider.name'),
+      fromXr(lbStatus.validationType, 'spec.forProvider.type'),
+      fromXr(lbStatus.validationValue, 'spec.forProvider.records[0]'),
+    ],
+  });
+  stack.add('loadbalancer', {
+    name: 'certificate-validation',
+    service: 'acm',
+    kind: 'CertificateValidation',
+    when: and(hasDomain, celHas(lbStatus.validationName)),
+    forProvider: { certificateArnSelector: sibling(CERTIFICATE) },
+    patches: [fromXr(lbStatus.validationName, 'spec.forProvider.validationRecordFqdns[0]')],
+    // Only a validated (issued) certificate reaches the HTTPS listener.
+    status: { [lbStatus.certificateArn]: 'status.atProvider.certificateArn' },
+  });
+  stack.add('loadbalancer', {
+    name: 'alias-record',
+    service: 'route53',
+    kind: 'Record',
+    when: and(hasDomain, celHas(lbStatus.zoneId)),
+    forProvider: { type: 'A', alias: { evaluateTargetHealth: true } },
+    patches: [
+      fromXr('spec.loadBalancer.domain.hostedZoneId', 'spec.forProvider.zoneId'),
+      fromXr('spec.loadBalancer.domain.name', 'spec.forProvider.name'),
+      fromXr(lbStatus.dnsName, 'spec.forProvider.alias.name'),
+      fromXr(lbStatus.zoneId, 'spec.forProvider.alias.zoneId'),
+    ],
+  });
+}

@@ -1,0 +1,372 @@
+/**
+ * Observability: CMK-encrypted log groups with the profile's retention, the alarm topic (CMK) with
+ * an optional email subscription, alarms on every tier that exists, and a dashboard.
+ */
+import { fromEnv, fromXr, format, type Patch } from '../patches.js';
+import { ENV_PREFIX, type NameSpec } from '../naming.js';
+import { policyDocument, policyPatch, templated } from '../policy.js';
+import { celEffective, celHas, profileDefault, sibling, type Component, type Stack } from '../resource.js';
+import { APP_ASG_PART } from './compute.js';
+import { lbStatus } from './loadbalancer.js';
+import { KMS_KEY } from './storage.js';
+import { APP_LOG_GROUP_PREFIX } from './userdata.js';
+
+export const ALARM_TOPIC = 'alarm-topic';
+export const APP_LOG_GROUP = 'log-group-app';
+export const KMS_KEY_ARN_STATUS = 'status.ids.kmsKeyArn';
+
+export const DATABASE_ENABLED = 'spec.database.enabled == true';
+export const SERVERLESS_ENABLED = 'spec.serverless.enabled == true';
+export const TABLE_ENABLED = '(spec.dynamodb.enabled == true) || (spec.serverless.enabled == true)';
+
+const and = (...c: Array<string | undefined>) =>
+  c
+    .filter((x): x is string => Boolean(x))
+    .map((x) => `(${x})`)
+    .join(' && ') || undefined;
+
+export interface LogGroupProps {
+  name: string;
+  component: Component;
+  /** The AWS name: `<prefix><project-env>-<part>`, e.g. `/aws/lambda/` + `shop-dev-api`. */
+  awsName: Pick<NameSpec, 'part' | 'prefix'>;
+  when?: string;
+}
+
+/** A log group encrypted with the CMK, retained per profile unless the claim says otherwise. */
+export function logGroup(stack: Stack, props: LogGroupProps): void {
+  stack.add(props.component, {
+    name: props.name,
+    service: 'cloudwatchlogs',
+    kind: 'Group',
+    when: props.when,
+    forProvider: { kmsKeyIdSelector: sibling(KMS_KEY), logGroupClass: 'STANDARD' },
+    awsName: { ...props.awsName, limit: 'logGroup', via: 'external-name' },
+    patches: profileDefault('logRetentionDays', 'spec.observability.logRetentionDays', 'spec.forProvider.retentionInDays'),
+  });
+}
+
+interface AlarmProps {
+  part: string;
+  when?: string;
+  description: string;
+  namespace: string;
+  metricName: string;
+  statistic: 'Sum' | 'Average' | 'Maximum' | 'Minimum';
+  comparisonOperator: string;
+  threshold: number;
+  period?: number;
+  evaluationPeriods?: number;
+  /** Dimension → its patch source: the environment's prefix plus a part, or an XR status field. */
+  dimensions: Record<string, { prefixed: string } | { status: string }>;
+}
+
+function alarm(stack: Stack, a: AlarmProps): void {
+  const patches: Patch[] = [];
+  const needs: string[] = [];
+  for (const [dim, src] of Object.entries(a.dimensions)) {
+    const to = `spec.forProvider.dimensions.${dim}`;
+    if ('prefixed' in src) patches.push(fromEnv(ENV_PREFIX, to, [format(`%s-${src.prefixed}`)]));
+    else {
+      patches.push(fromXr(src.status, to));
+      needs.push(celHas(src.status));
+    }
+  }
+  stack.add('observability', {
+    name: `alarm-${a.part}`,
+    service: 'cloudwatch',
+    kind: 'MetricAlarm',
+    when: and(celHas(KMS_KEY_ARN_STATUS), a.when, ...needs),
+    forProvider: {
+      alarmDescription: a.description,
+      namespace: a.namespace,
+      metricName: a.metricName,
+      statistic: a.statistic,
+      comparisonOperator: a.comparisonOperator,
+      threshold: a.threshold,
+      period: a.period ?? 300,
+      evaluationPeriods: a.evaluationPeriods ?? 2,
+      datapointsToAlarm: a.evaluationPeriods ?? 2,
+      treatMissingData: 'notBreaching',
+      actionsEnabled: true,
+      alarmActionsSelector: sibling(ALARM_TOPIC),
+      okActionsSelector: sibling(ALARM_TOPIC),
+    },
+    awsName: { part: a.part, limit: 'alarm', via: 'external-name' },
+    patches,
+  });
+}
+
+const IS_POSTGRES = "spec.database.engine == 'postgres'";
+const IS_AURORA = "spec.database.engine != 'postgres'";
+
+export function alarms(stack: Stack): void {
+  const alb = { LoadBalancer: { status: lbStatus.arnSuffix } };
+  const greater = 'GreaterThanThreshold';
+  alarm(stack, {
+    part: 'alb-5xx',
+    description: 'The load balancer answers with 5xx errors',
+    namespace: 'AWS/ApplicationELB',
+    metricName: 'HTTPCode_ELB_5XX_Count',
+    statistic: 'Sum',
+    comparisonOperator: greater,
+    threshold: 10,
+    dimensions: alb,
+  });
+  alarm(stack, {
+    part: 'target-5xx',
+    description: 'The app behind the load balancer answers with 5xx errors',
+    namespace: 'AWS/ApplicationELB',
+    metricName: 'HTTPCode_Target_5XX_Count',
+    statistic: 'Sum',
+    comparisonOperator: greater,
+    threshold: 10,
+    dimensions: alb,
+  });
+  alarm(stack, {
+    part: 'alb-latency',
+    description: 'Average target response time above 2 seconds',
+    namespace: 'AWS/ApplicationELB',
+    metricName: 'TargetResponseTime',
+    statistic: 'Average',
+    comparisonOperator: greater,
+    threshold: 2,
+    evaluationPeriods: 3,
+    dimensions: alb,
+  });
+  alarm(stack, {
+    part: 'unhealthy-hosts',
+    description: 'The target group has unhealthy instances',
+    namespace: 'AWS/ApplicationELB',
+    metricName: 'UnHealthyHostCount',
+    statistic: 'Maximum',
+    comparisonOperator: greater,
+    threshold: 0,
+    evaluationPeriods: 3,
+    period: 60,
+    dimensions: { ...alb, TargetGroup: { status: lbStatus.targetGroupArnSuffix } },
+  });
+  alarm(stack, {
+    part: 'asg-cpu',
+    description: 'App instances average CPU above 80%',
+    namespace: 'AWS/EC2',
+    metricName: 'CPUUtilization',
+    statistic: 'Average',
+    comparisonOperator: greater,
+    threshold: 80,
+    evaluationPeriods: 3,
+    dimensions: { AutoScalingGroupName: { prefixed: APP_ASG_PART } },
+  });
+
+  const rds = [
+    { engine: IS_POSTGRES, dim: 'DBInstanceIdentifier', tag: 'rds' },
+    { engine: IS_AURORA, dim: 'DBClusterIdentifier', tag: 'aurora' },
+  ];
+  for (const { engine, dim, tag } of rds) {
+    const when = and(DATABASE_ENABLED, engine);
+    const dimensions = { [dim]: { prefixed: 'db' } };
+    alarm(stack, {
+      part: `${tag}-cpu`,
+      when,
+      description: 'Database CPU above 80%',
+      namespace: 'AWS/RDS',
+      metricName: 'CPUUtilization',
+      statistic: 'Average',
+      comparisonOperator: greater,
+      threshold: 80,
+      evaluationPeriods: 3,
+      dimensions,
+    });
+    alarm(stack, {
+      part: `${tag}-connections`,
+      when,
+      description: 'Database connections above 80',
+      namespace: 'AWS/RDS',
+      metricName: 'DatabaseConnections',
+      statistic: 'Average',
+      comparisonOperator: greater,
+      threshold: 80,
+      dimensions,
+    });
+  }
+  alarm(stack, {
+    part: 'rds-free-storage',
+    when: and(DATABASE_ENABLED, IS_POSTGRES),
+    description: 'Database free storage below 2 GiB',
+    namespace: 'AWS/RDS',
+    metricName: 'FreeStorageSpace',
+    statistic: 'Minimum',
+    comparisonOperator: 'LessThanThreshold',
+    threshold: 2 * 1024 ** 3,
+    dimensions: { DBInstanceIdentifier: { prefixed: 'db' } },
+  });
+  alarm(stack, {
+    part: 'aurora-free-memory',
+    when: and(DATABASE_ENABLED, IS_AURORA),
+    description: 'Database freeable memory below 256 MiB',
+    namespace: 'AWS/RDS',
+    metricName: 'FreeableMemory',
+    statistic: 'Minimum',
+    comparisonOperator: 'LessThanThreshold',
+    threshold: 256 * 1024 ** 2,
+    dimensions: { DBClusterIdentifier: { prefixed: 'db' } },
+  });
+
+  for (const [fn, label] of [
+    ['api', 'API'],
+    ['agg', 'metric aggregator'],
+  ] as const) {
+    for (const metric of ['Errors', 'Throttles'] as const) {
+      alarm(stack, {
+        part: `lambda-${fn}-${metric.toLowerCase()}`,
+        when: SERVERLESS_ENABLED,
+        description: `The ${label} Lambda reports ${metric.toLowerCase()}`,
+        namespace: 'AWS/Lambda',
+        metricName: metric,
+        statistic: 'Sum',
+        comparisonOperator: greater,
+        threshold: 0,
+        dimensions: { FunctionName: { prefixed: fn } },
+      });
+    }
+  }
+  alarm(stack, {
+    part: 'api-5xx',
+    when: SERVERLESS_ENABLED,
+    description: 'API Gateway answers with 5xx errors',
+    namespace: 'AWS/ApiGateway',
+    metricName: '5XXError',
+    statistic: 'Sum',
+    comparisonOperator: greater,
+    threshold: 5,
+    dimensions: { ApiName: { prefixed: 'api' } },
+  });
+  for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents'] as const) {
+    alarm(stack, {
+      part: `table-${metric.startsWith('Read') ? 'read' : 'write'}-throttles`,
+      when: TABLE_ENABLED,
+      description: `DynamoDB ${metric}`,
+      namespace: 'AWS/DynamoDB',
+      metricName: metric,
+      statistic: 'Sum',
+      comparisonOperator: greater,
+      threshold: 0,
+      dimensions: { TableName: { prefixed: 'table' } },
+    });
+  }
+}
+
+type Widget = { title: string; metrics: unknown[][]; stat?: string };
+
+/** Dashboard widgets; `${region}`/`${prefix}` are filled at render time. */
+function dashboardBody(): string {
+  const search = (ns: string, dims: string, metric: string, name: string, stat: string) => [
+    { expression: `SEARCH('{${ns},${dims}} MetricName="${metric}" "${name}"', '${stat}', 300)`, id: metric.toLowerCase() },
+  ];
+  const widgets: Widget[] = [
+    { title: 'ALB requests', metrics: [search('AWS/ApplicationELB', 'LoadBalancer', 'RequestCount', '${prefix}-alb', 'Sum')] },
+    {
+      title: 'ALB 5xx',
+      metrics: [search('AWS/ApplicationELB', 'LoadBalancer', 'HTTPCode_Target_5XX_Count', '${prefix}-alb', 'Sum')],
+    },
+    {
+      title: 'Response time',
+      metrics: [search('AWS/ApplicationELB', 'LoadBalancer', 'TargetResponseTime', '${prefix}-alb', 'Average')],
+    },
+    {
+      title: 'App CPU',
+      metrics: [['AWS/EC2', 'CPUUtilization', 'AutoScalingGroupName', `\${prefix}-${APP_ASG_PART}`]],
+      stat: 'Average',
+    },
+    { title: 'Database CPU', metrics: [search('AWS/RDS', 'DBInstanceIdentifier', 'CPUUtilization', '${prefix}-db', 'Average')] },
+    {
+      title: 'Lambda errors',
+      metrics: [
+        ['AWS/Lambda', 'Errors', 'FunctionName', '${prefix}-api'],
+        ['AWS/Lambda', 'Errors', 'FunctionName', '${prefix}-agg'],
+      ],
+      stat: 'Sum',
+    },
+  ];
+  return JSON.stringify({
+    widgets: widgets.map((w, i) => ({
+      type: 'metric',
+      x: (i % 2) * 12,
+      y: Math.floor(i / 2) * 6,
+      width: 12,
+      height: 6,
+      properties: { title: w.title, region: '${region}', view: 'timeSeries', period: 300, stat: w.stat ?? 'Sum', metrics: w.metrics },
+    })),
+  });
+}
+
+export function observability(stack: Stack): void {
+  logGroup(stack, {
+    name: APP_LOG_GROUP,
+    component: 'observability',
+    awsName: { part: 'app', prefix: APP_LOG_GROUP_PREFIX },
+  });
+
+  stack.add('observability', {
+    name: ALARM_TOPIC,
+    service: 'sns',
+    kind: 'Topic',
+    // A topic is created encrypted or not at all: wait for the key's ARN.
+    when: celHas(KMS_KEY_ARN_STATUS),
+    forProvider: { displayName: 'envstack alarms' },
+    awsName: { part: 'alarms', limit: 'sns', via: 'external-name' },
+    patches: [fromXr(KMS_KEY_ARN_STATUS, 'spec.forProvider.kmsMasterKeyId')],
+    status: { 'status.ids.alarmTopicArn': 'status.atProvider.arn' },
+  });
+  stack.add('observability', {
+    name: `${ALARM_TOPIC}-policy`,
+    service: 'sns',
+    kind: 'TopicPolicy',
+    when: celHas(KMS_KEY_ARN_STATUS),
+    forProvider: { arnSelector: sibling(ALARM_TOPIC) },
+    templates: [
+      policyPatch(
+        policyDocument([
+          {
+            Sid: 'CloudWatchAlarmsOfThisAccount',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: 'arn:${partition}:sns:${region}:${account}:${prefix}-alarms',
+            Condition: {
+              ArnLike: { 'aws:SourceArn': 'arn:${partition}:cloudwatch:${region}:${account}:alarm:*' },
+              StringEquals: { 'aws:SourceAccount': '${account}' },
+            },
+          },
+          {
+            Sid: 'AccountManagesTopic',
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:${partition}:iam::${account}:root' },
+            Action: ['sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:Subscribe', 'sns:ListSubscriptionsByTopic'],
+            Resource: 'arn:${partition}:sns:${region}:${account}:${prefix}-alarms',
+          },
+        ]),
+        'spec.forProvider.policy',
+      ),
+    ],
+  });
+  stack.add('observability', {
+    name: `${ALARM_TOPIC}-email`,
+    service: 'sns',
+    kind: 'TopicSubscription',
+    when: and(celHas(KMS_KEY_ARN_STATUS), celHas('spec.observability.alarmEmail')),
+    forProvider: { protocol: 'email', topicArnSelector: sibling(ALARM_TOPIC) },
+    patches: [fromXr('spec.observability.alarmEmail', 'spec.forProvider.endpoint')],
+  });
+
+  alarms(stack);
+
+  stack.add('observability', {
+    name: 'dashboard',
+    service: 'cloudwatch',
+    kind: 'Dashboard',
+    when: `${celEffective('spec.observability.dashboard', 'dashboard')} == true`,
+    awsName: { part: 'main', limit: 'dashboard', via: 'external-name' },
+    templates: [templated(dashboardBody(), 'spec.forProvider.dashboardBody')],
+  });
+}
