@@ -399,6 +399,12 @@ export const specSchema = z
         fieldPath: '.dr.region',
       },
       {
+        rule: "!has(self.database.version) || (self.database.engine == 'aurora-mysql' ? self.database.version.matches('^[0-9]+\\\\.[0-9]+\\\\.mysql_aurora\\\\.[0-9.]+$') : self.database.version.matches('^[0-9]+(\\\\.[0-9]+)?$'))",
+        message:
+          'database.version must be a major or major.minor version for postgres and aurora-postgresql (e.g. 16 or 16.6), and like 8.0.mysql_aurora.3.08.2 for aurora-mysql',
+        fieldPath: '.database.version',
+      },
+      {
         rule: '!self.dr.enabled || self.dr.cidr != self.network.cidr',
         message:
           'dr.cidr must differ from network.cidr: the two VPCs are peered, so their ranges may not overlap',
@@ -457,7 +463,22 @@ export const statusSchema = z
     ids: z
       .object({
         vpc: z.string().optional(),
+        vpcArn: z.string().optional().meta({ description: 'Account id and partition are read from it.' }),
+        drVpc: z.string().optional(),
         kmsKeyArn: z.string().optional(),
+        drKmsKeyArn: z.string().optional(),
+        databaseArn: z.string().optional(),
+        globalClusterArn: z.string().optional(),
+        buckets: z.record(z.string(), z.string()).optional(),
+        albZoneId: z.string().optional(),
+        albArnSuffix: z.string().optional(),
+        targetGroupArnSuffix: z.string().optional(),
+        certificateArn: z.string().optional(),
+        certificateValidation: z
+          .object({ name: z.string().optional(), type: z.string().optional(), value: z.string().optional() })
+          .optional(),
+        apiExecutionArn: z.string().optional(),
+        appLaunchTemplateVersion: z.number().optional(),
         alarmTopicArn: z.string().optional(),
         tableArn: z.string().optional(),
         artifactBucket: z.string().optional(),

@@ -20,12 +20,17 @@ const usage = `envstack — one PlatformEnvironment claim, a whole AWS environme
 Usage:
   envstack synth [--group GROUP] [--out DIR]
   envstack render CLAIM [--observed FILE|DIR] [--flavor claim|namespaced] [-r] [--summary]
+  envstack render CLAIM --converge [--max-rounds N]
   envstack validate FILE... [--flavor claim|namespaced|both] [--crds DIR]
+  envstack lint [CLAIM...|DIR] [-o text|json|sarif] [--flavor claim|namespaced|both] [--rendered FILE|-]
+  envstack graph CLAIM [-o mermaid|dot] [--flavor claim|namespaced]
 
 Commands:
   synth      write xrds/ and compositions/ (both flavors) from src/
   render     print what \`crossplane render\` prints for CLAIM: the XR, then each composed resource
   validate   check claims (schema + CEL rules) and every composed resource against the provider CRDs
+  lint       production-readiness rules (from the seeds' post-mortems) over rendered resources
+  graph      the environment's resources by component, with their references, as Mermaid or DOT
 `;
 
 function flavorOf(value: string | undefined, allowBoth = false): Flavor[] {
@@ -60,7 +65,10 @@ export function readDocuments(file: string): Unstructured[] {
 async function cmdSynth(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { group: { type: 'string' }, out: { type: 'string' } } });
   const { synthesize, writeSynthesized } = await import('../compose/app.js');
-  const files = writeSynthesized(values.out ?? repoRoot, synthesize({ group: values.group }));
+  const root = values.out ?? repoRoot;
+  const files = writeSynthesized(root, await synthesize({ group: values.group }));
+  const { synthChart } = await import('../delivery/index.js');
+  files.push(...synthChart(root));
   for (const f of files) console.log(`wrote ${f}`);
   return 0;
 }
@@ -91,6 +99,8 @@ async function cmdRender(args: string[]): Promise<number> {
       group: { type: 'string' },
       'include-function-results': { type: 'boolean', short: 'r' },
       summary: { type: 'boolean' },
+      converge: { type: 'boolean' },
+      'max-rounds': { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('render takes exactly one CLAIM file');
@@ -102,6 +112,22 @@ async function cmdRender(args: string[]): Promise<number> {
   if (problems.length) {
     for (const p of problems) console.error(`${file}: ${p.path}: ${p.message}`);
     return 1;
+  }
+  if (values.converge) {
+    const maxRounds = Number(values['max-rounds'] ?? 10);
+    if (!Number.isInteger(maxRounds) || maxRounds < 1)
+      throw new UsageError('--max-rounds takes a whole number ≥ 1');
+    const { renderConverged } = await import('../render/converge.js');
+    const out = await renderConverged({
+      claim,
+      flavor,
+      group: values.group,
+      maxRounds,
+      includeFunctionResults: values['include-function-results'],
+    });
+    process.stdout.write(out.stdout);
+    for (const line of out.stderr) console.error(line);
+    return out.code;
   }
   const { renderClaim, readYamlDocuments } = await import('../render/service.js');
   if (values.observed && !existsSync(values.observed))
@@ -176,6 +202,8 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   synth: cmdSynth,
   render: cmdRender,
   validate: cmdValidate,
+  lint: async (args) => (await import('../guardrails/index.js')).lintCommand(args),
+  graph: async (args) => (await import('../graph/cli.js')).graphCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

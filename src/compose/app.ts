@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { apiReferenceMarkdown } from '../api/docs.js';
 import { join } from 'node:path';
 import type { JsonObject } from '../render/fnapi.js';
+import { buildLambdaArtifact } from '../lambda/index.js';
 import { buildStack } from './components/index.js';
 import { functionObjects, PlatformComposition } from './composition.js';
 import { flavors, type Flavor } from './flavor.js';
@@ -19,15 +20,16 @@ export interface Synthesized {
   functions: JsonObject[];
 }
 
-/** Builds the XRDs and Compositions of both flavors with cdk8s. */
-export function synthesize(opts: SynthOptions = {}): Synthesized {
+/** Builds the XRDs and Compositions of both flavors with cdk8s (and the Lambda bundle they deliver). */
+export async function synthesize(opts: SynthOptions = {}): Promise<Synthesized> {
   const group = opts.group ?? DEFAULT_GROUP;
+  const artifact = await buildLambdaArtifact();
   const app = new App();
   const out = { xrds: {}, compositions: {} } as Pick<Synthesized, 'xrds' | 'compositions'>;
   for (const flavor of flavors) {
     const chart = new Chart(app, flavor);
     new PlatformEnvironmentXrd(chart, 'definition', { flavor, group });
-    new PlatformComposition(chart, 'composition', { flavor, group, stack: buildStack(flavor) });
+    new PlatformComposition(chart, 'composition', { flavor, group, stack: buildStack(flavor, artifact) });
     const [xrd, composition] = chart.toJson() as JsonObject[];
     out.xrds[flavor] = xrd;
     out.compositions[flavor] = composition;

@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import type { JsonObject } from '../render/fnapi.js';
 import type { Flavor } from './flavor.js';
 import { namingEnvironmentPatches } from './naming.js';
+import { elbLogDeliveryEnvironmentPatches } from './components/loadbalancer.js';
+import { userDataEnvironmentPatches } from './components/userdata.js';
 import { fromXr, mapTransform, regexp, type Patch } from './patches.js';
 import { ENV_ACCOUNT, ENV_DR_REGION, ENV_PARTITION, ENV_REGION } from './policy.js';
 import { VPC_ARN_STATUS, type ComposedResource, type Stack } from './resource.js';
@@ -71,6 +73,8 @@ function environmentPatches(): Patch[] {
     fromXr('spec.dr.region', ENV_DR_REGION),
     fromXr(VPC_ARN_STATUS, ENV_PARTITION, [arnPart(1)]),
     fromXr(VPC_ARN_STATUS, ENV_ACCOUNT, [arnPart(2)]),
+    ...userDataEnvironmentPatches(),
+    ...elbLogDeliveryEnvironmentPatches(),
   ];
 }
 

@@ -3,7 +3,7 @@ import { CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import type { Flavor } from '../compose/flavor.js';
 import { API_VERSION, apiNames, DEFAULT_GROUP } from '../compose/xrd.js';
-import { Controller, describe } from './controller.js';
+import { Controller, describe, type ControllerOptions } from './controller.js';
 import { cachedRenderer, compositionRenderer, type RenderDesired } from './desired.js';
 import type { ResourceType } from './informer.js';
 import { LeaderElector } from './leader.js';
@@ -33,6 +33,7 @@ export interface RunControllerOptions {
   renderDesired?: RenderDesired;
   resources?: ResourceType[];
   resyncMs?: number;
+  informer?: ControllerOptions['informer'];
   log?: Logger;
   /** Default true: SIGTERM/SIGINT stop gracefully and exit 0. */
   handleSignals?: boolean;
@@ -68,6 +69,7 @@ export async function runController(opts: RunControllerOptions = {}): Promise<Ru
     renderDesired,
     resources: opts.resources,
     resyncMs: opts.resyncMs,
+    informer: opts.informer,
     metrics,
     log,
     identity,

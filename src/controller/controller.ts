@@ -161,7 +161,12 @@ export class Controller {
       onEvent: (type, obj) => this.onXr(type, obj),
     });
     this.mrInformers = resources.map(
-      (r) => new Informer(kc, r, { ...common(r), onEvent: (type, obj, old) => this.onMr(type, obj, old) }),
+      (r) =>
+        new Informer(kc, r, {
+          ...common(r),
+          transform: trimManaged,
+          onEvent: (type, obj, old) => this.onMr(type, obj, old),
+        }),
     );
     for (const i of this.informers) i.start();
     this.log('info', 'controller started', {
@@ -441,6 +446,40 @@ export class Controller {
       }
     }
   }
+}
+
+const KEPT_ANNOTATIONS = ['crossplane.io/composition-resource-name', 'crossplane.io/external-name'];
+
+/**
+ * What the status computation and the renderer read of a managed resource: identity, labels, two
+ * annotations, forProvider, conditions and atProvider. Dropping the rest (initProvider, managedFields,
+ * last-applied-configuration, …) is most of the cache's memory.
+ */
+export function trimManaged(mr: KObject): KObject {
+  const m = mr.metadata ?? {};
+  const annotations: Record<string, string> = {};
+  for (const a of KEPT_ANNOTATIONS) if (m.annotations?.[a] !== undefined) annotations[a] = m.annotations[a];
+  const spec = isObject(mr.spec) ? mr.spec : {};
+  const status = isObject(mr.status) ? mr.status : {};
+  return {
+    apiVersion: mr.apiVersion,
+    kind: mr.kind,
+    metadata: {
+      name: m.name,
+      ...(m.namespace ? { namespace: m.namespace } : {}),
+      ...(m.uid ? { uid: m.uid } : {}),
+      resourceVersion: m.resourceVersion,
+      ...(m.generation !== undefined ? { generation: m.generation } : {}),
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+      ...(m.labels ? { labels: m.labels } : {}),
+      annotations,
+    },
+    spec: isObject(spec.forProvider) ? { forProvider: spec.forProvider } : {},
+    status: {
+      ...(status.conditions !== undefined ? { conditions: status.conditions } : {}),
+      ...(status.atProvider !== undefined ? { atProvider: status.atProvider } : {}),
+    },
+  };
 }
 
 /** Where users look: the claim (claim flavor, via spec.claimRef) or the namespaced XR itself. */

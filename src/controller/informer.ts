@@ -23,6 +23,8 @@ export interface InformerOptions {
   watchTimeoutSeconds?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Applied to every object before it is cached (client-go's TransformFunc): keep only what is read. */
+  transform?: (obj: KObject) => KObject;
   onEvent?: (type: InformerEvent, obj: KObject, old: KObject | undefined) => void;
   onRestart?: (reason: string) => void;
   onRelist?: () => void;
@@ -103,7 +105,11 @@ export class Informer {
     const key = keyOf(obj);
     const old = this.store.get(key);
     if (old && rvNumber(old) >= rvNumber(obj)) return;
-    this.store.set(key, slim(obj));
+    this.store.set(key, this.slim(obj));
+  }
+
+  private slim(obj: KObject): KObject {
+    return this.options.transform ? this.options.transform(obj) : slim(obj);
   }
 
   private get path(): string {
@@ -207,7 +213,7 @@ export class Informer {
           if (rv) this.resourceVersion = rv;
           return;
         }
-        this.apply(phase, slim(obj));
+        this.apply(phase, this.slim(obj));
         if (rv) this.resourceVersion = rv;
         this.backoffMs = this.options.minBackoffMs ?? 100;
       };

@@ -109,20 +109,16 @@ function entriesOf(
       });
     }
   }
-  for (const ref of refsOf(xr)) {
+  // The render is the authority on what is expected; without it, the XR's references are.
+  for (const ref of desired ? [] : refsOf(xr)) {
     if (!tracked(ref.apiVersion ?? '', ref.kind ?? '')) continue;
     if (!ref.name || liveByRef.has(`${ref.apiVersion}/${ref.kind}/${ref.name}`)) continue;
     // A referenced resource that is gone: known only by its object name until it reappears.
-    if (
-      ![...byName.values()].some(
-        (e) => !e.live && e.kind === ref.kind && e.desired?.metadata?.name === ref.name,
-      )
-    )
-      byName.set(`${ref.kind}/${ref.name}`, {
-        name: ref.name,
-        kind: ref.kind ?? '',
-        component: UNKNOWN_COMPONENT,
-      });
+    byName.set(`${ref.kind}/${ref.name}`, {
+      name: ref.name,
+      kind: ref.kind ?? '',
+      component: UNKNOWN_COMPONENT,
+    });
   }
   return [...byName.values()].sort(
     (a, b) => compareComponents(a.component, b.component) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
@@ -281,7 +277,11 @@ export function computeStatus({ xr, mrs, desired, now, previous, tracked }: Comp
 export function ownedStatus(xr: KObject): Partial<ControllerStatus> {
   const status = isObject(xr.status) ? xr.status : {};
   const out: Record<string, unknown> = {};
-  for (const f of OWNED_FIELDS) if (status[f] !== undefined) out[f] = status[f];
+  for (const f of OWNED_FIELDS) {
+    const v = status[f];
+    // An emptied object reads as absent: what a server leaves behind when a removed field's leaves go.
+    if (v !== undefined && v !== null && !(isObject(v) && Object.keys(v).length === 0)) out[f] = v;
+  }
   return out as Partial<ControllerStatus>;
 }
 

@@ -25,7 +25,7 @@ export async function loadComposition(flavor: Flavor, group = DEFAULT_GROUP): Pr
     composition = loadYaml(readFileSync(file, 'utf8')) as Unstructured;
   } else {
     const { synthesize } = await import('../compose/app.js');
-    composition = synthesize({ group }).compositions[flavor] as Unstructured;
+    composition = (await synthesize({ group })).compositions[flavor] as Unstructured;
   }
   compositionCache.set(key, composition);
   return composition;

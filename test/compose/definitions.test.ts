@@ -4,7 +4,7 @@ import { crdIndex } from '../../src/validate/index.js';
 import { validateObject } from '../../src/schema/index.js';
 import type { Unstructured } from '../../src/render/fnapi.js';
 
-const s = synthesize();
+const s = await synthesize();
 const index = crdIndex();
 
 describe.each(flavors)('%s flavor', (flavor) => {
@@ -57,8 +57,8 @@ test('claim flavor offers claims; namespaced flavor is a v2 namespaced XR of the
   expect((ns.spec.names as { kind: string }).kind).toBe('PlatformEnvironment');
 });
 
-test('the group is configurable at synth', () => {
-  const other = synthesize({ group: 'platform.example.org' });
+test('the group is configurable at synth', async () => {
+  const other = await synthesize({ group: 'platform.example.org' });
   expect((other.xrds.claim.metadata as { name: string }).name).toBe(
     'xplatformenvironments.platform.example.org',
   );

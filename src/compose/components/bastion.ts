@@ -4,7 +4,15 @@
  * launch template that resolves the newest Amazon Linux 2023 AMI at launch.
  */
 import { sibling, type Stack } from '../resource.js';
-import { AL2023_ARM64_AMI, encryptedRootVolume, imdsV2, propagatedTags, serviceRole, subnetsOfTier } from './compute.js';
+import {
+  AL2023_ARM64_AMI,
+  encryptedRootVolume,
+  imdsV2,
+  propagatedTags,
+  serviceRole,
+  subnetsOfTier,
+  volumeTags,
+} from './compute.js';
 import { SG_BASTION } from './security.js';
 
 export const BASTION_ENABLED = 'spec.bastion.enabled == true';
@@ -25,6 +33,7 @@ export function bastion(stack: Stack): void {
     instanceProfile: true,
   });
 
+  const volumes = volumeTags();
   stack.add('bastion', {
     name: BASTION_LAUNCH_TEMPLATE,
     service: 'ec2',
@@ -39,8 +48,10 @@ export function bastion(stack: Stack): void {
       vpcSecurityGroupIdSelector: sibling(SG_BASTION),
       metadataOptions: imdsV2,
       blockDeviceMappings: encryptedRootVolume(8),
+      tagSpecifications: volumes.tagSpecifications,
     },
     awsName: { part: 'bastion', limit: 'launchTemplate', via: { parameter: 'name' } },
+    patches: volumes.patches,
   });
 
   const tags = propagatedTags('bastion');

@@ -4,7 +4,7 @@
  * private subnets behind the ALB target group, and target-tracking scaling on CPU.
  */
 import type { JsonObject } from '../../render/fnapi.js';
-import { fromEnv, fromXr, format, type Patch } from '../patches.js';
+import { asString, fromEnv, fromXr, format, type Patch } from '../patches.js';
 import { ENV_PREFIX } from '../naming.js';
 import { arn, policyDocument, policyPatch, templated, type PolicyStatement } from '../policy.js';
 import { profileDefault, sibling, type Component, type ComposedResource, type Stack } from '../resource.js';
@@ -21,7 +21,11 @@ export const TARGET_GROUP = 'target-group';
 /** AWS name part of the app ASG: alarms and dashboards find it as `<prefix>-app`. */
 export const APP_ASG_PART = 'app';
 
-export const AL2023_ARM64_AMI = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64';
+/** The app launch template's newest version, reported to the XR so that a change rolls the ASG. */
+export const APP_LAUNCH_TEMPLATE_VERSION_STATUS = 'status.ids.appLaunchTemplateVersion';
+
+export const AL2023_ARM64_AMI =
+  'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64';
 
 export function subnetsOfTier(tier: Tier): JsonObject {
   return { matchControllerRef: true, matchLabels: { [SUBNET_TIER_LABEL]: tier } };
@@ -72,7 +76,10 @@ export function serviceRole(stack: Stack, props: ServiceRoleProps): ComposedReso
     });
   }
   for (const policy of props.managedPolicies ?? []) {
-    const short = policy.replace(/^.*\//, '').replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
+    const short = policy
+      .replace(/^.*\//, '')
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .toLowerCase();
     stack.add(component, {
       name: `${name}-${short}`,
       service: 'iam',
@@ -116,6 +123,17 @@ export function encryptedRootVolume(sizeGiB: number): JsonObject[] {
       },
     },
   ];
+}
+
+/** Tags for the volumes a launch template creates (the ASG tags the instances). */
+export function volumeTags(): { tagSpecifications: JsonObject[]; patches: Patch[] } {
+  const from = { Environment: 'spec.environment', Project: 'spec.project', Owner: 'spec.owner' };
+  return {
+    tagSpecifications: [{ resourceType: 'volume', tags: { ManagedBy: 'envstack' } }],
+    patches: Object.entries(from).map(([key, path]) =>
+      fromXr(path, `spec.forProvider.tagSpecifications[0].tags.${key}`),
+    ),
+  };
 }
 
 /** ASG tags copied to the instances it launches. */
@@ -162,6 +180,7 @@ export function compute(stack: Stack): void {
     ],
   });
 
+  const volumes = volumeTags();
   stack.add('compute', {
     name: APP_LAUNCH_TEMPLATE,
     service: 'ec2',
@@ -176,12 +195,15 @@ export function compute(stack: Stack): void {
       blockDeviceMappings: encryptedRootVolume(20),
       monitoring: { enabled: true },
       ebsOptimized: 'true',
+      tagSpecifications: volumes.tagSpecifications,
     },
     awsName: { part: 'app', limit: 'launchTemplate', via: { parameter: 'name' } },
     patches: [
       ...profileDefault('instanceType', 'spec.compute.instanceType', 'spec.forProvider.instanceType'),
       userDataPatch(appUserDataScript, 'spec.forProvider.userData'),
+      ...volumes.patches,
     ],
+    status: { [APP_LAUNCH_TEMPLATE_VERSION_STATUS]: 'status.atProvider.latestVersion' },
   });
 
   const tags = propagatedTags(APP_ASG_PART);
@@ -195,7 +217,10 @@ export function compute(stack: Stack): void {
       healthCheckType: 'ELB',
       healthCheckGracePeriod: 300,
       defaultInstanceWarmup: 300,
-      instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 50, instanceWarmup: '300' } },
+      instanceRefresh: {
+        strategy: 'Rolling',
+        preferences: { minHealthyPercentage: 50, instanceWarmup: '300' },
+      },
       metricsGranularity: '1Minute',
       enabledMetrics: ['GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupMaxSize', 'GroupMinSize'],
       terminationPolicies: ['OldestLaunchTemplate', 'Default'],
@@ -206,7 +231,13 @@ export function compute(stack: Stack): void {
       ...profileDefault('minSize', 'spec.compute.minSize', 'spec.forProvider.minSize'),
       ...profileDefault('maxSize', 'spec.compute.maxSize', 'spec.forProvider.maxSize'),
       // Only at creation: afterwards the scaling policy owns the desired capacity.
-      ...profileDefault('desiredCapacity', 'spec.compute.desiredCapacity', 'spec.initProvider.desiredCapacity'),
+      ...profileDefault(
+        'desiredCapacity',
+        'spec.compute.desiredCapacity',
+        'spec.initProvider.desiredCapacity',
+      ),
+      // A pinned version (instead of $Latest) makes a new launch template version start an instance refresh.
+      fromXr(APP_LAUNCH_TEMPLATE_VERSION_STATUS, 'spec.forProvider.launchTemplate.version', [asString]),
       ...tags.patches,
     ],
   });

@@ -35,8 +35,8 @@ import {
   type Stack,
 } from '../resource.js';
 import { SUBNET_TIER_LABEL } from './network.js';
-import { DATABASE_ENABLED, databasePorts, SG_DB } from './security.js';
-import { DR_KMS_KEY, KMS_KEY } from './storage.js';
+import { and, DATABASE_ENABLED, databasePorts, SG_DB } from './security.js';
+import { KMS_KEY } from './storage.js';
 
 export const DB_SUBNET_GROUP = 'db-subnet-group';
 export const DB_PARAMETER_GROUP = 'db-parameter-group';
@@ -54,12 +54,6 @@ export const DATABASE_NAME = 'app';
 export const IS_POSTGRES = "spec.database.engine == 'postgres'";
 export const IS_AURORA = "spec.database.engine != 'postgres'";
 export const MULTI_AZ = `${celEffective('spec.database.multiAz', 'dbMultiAz')} == true`;
-
-export const and = (...c: Array<string | undefined>): string | undefined => {
-  const parts = c.filter((x): x is string => Boolean(x));
-  if (parts.length <= 1) return parts[0];
-  return parts.map((p) => `(${p})`).join(' && ');
-};
 
 /** `<engine><version>` → parameter group family: postgres16, aurora-postgresql16, aurora-mysql8.0. */
 const FAMILY = '^(postgres[0-9]+|aurora-postgresql[0-9]+|aurora-mysql[0-9]+\\.[0-9]+)';
@@ -132,7 +126,7 @@ export function protectionPatches(): Patch[] {
   ];
 }
 
-const logExports: Record<DatabaseEngine, string[]> = {
+export const logExports: Record<DatabaseEngine, string[]> = {
   postgres: ['postgresql', 'upgrade'],
   'aurora-postgresql': ['postgresql'],
   'aurora-mysql': ['audit', 'error', 'slowquery'],
@@ -161,7 +155,6 @@ export interface DbPlacement {
 
 const prefixOf = (placement: Placement) => (placement === 'dr' ? 'dr-' : '');
 const componentOf = (placement: Placement) => (placement === 'dr' ? 'dr' : 'database');
-const keyOf = (placement: Placement) => (placement === 'dr' ? DR_KMS_KEY : KMS_KEY);
 
 export function dbSubnetGroup(stack: Stack, { placement, when }: DbPlacement): ComposedResource {
   const p = prefixOf(placement);

@@ -5,9 +5,9 @@
  * A domain also gets an alias record to the ALB.
  */
 import { profileTable } from '../../api/profiles.js';
-import { fromXr, mapTransform } from '../patches.js';
+import { fromXr, mapTransform, type Patch } from '../patches.js';
 import { arn, type PolicyStatement } from '../policy.js';
-import { celHas, sibling, type Stack } from '../resource.js';
+import { celHas, sibling, type ComposedResource, type Stack } from '../resource.js';
 import { TARGET_GROUP, subnetsOfTier } from './compute.js';
 import { SG_ALB } from './security.js';
 import { bucket, bucketName } from './storage.js';
@@ -34,17 +34,91 @@ const hasCertificateArn = celHas('spec.loadBalancer.certificateArn');
 export const WANTS_TLS = `(${hasCertificateArn}) || (${hasDomain})`;
 const and = (...c: string[]) => c.map((x) => `(${x})`).join(' && ');
 
-/** Regions since August 2022 only accept the log delivery service principal (AWS ELB user guide). */
+/** Elastic Load Balancing's log-delivery account in each Region that opened before August 2022. */
+export const elbLogDeliveryAccounts: Record<string, string> = {
+  'us-east-1': '127311923021',
+  'us-east-2': '033677994240',
+  'us-west-1': '027434742980',
+  'us-west-2': '797873946194',
+  'af-south-1': '098369216593',
+  'ap-east-1': '754344448648',
+  'ap-south-1': '718504428378',
+  'ap-northeast-1': '582318560864',
+  'ap-northeast-2': '600734575887',
+  'ap-northeast-3': '383597477331',
+  'ap-southeast-1': '114774131450',
+  'ap-southeast-2': '783225319266',
+  'ap-southeast-3': '589379963580',
+  'ca-central-1': '985666609251',
+  'eu-central-1': '054676820928',
+  'eu-west-1': '156460612806',
+  'eu-west-2': '652711504416',
+  'eu-west-3': '009996457667',
+  'eu-south-1': '635631232127',
+  'eu-north-1': '897822967062',
+  'me-south-1': '076674570225',
+  'sa-east-1': '507241528517',
+  'us-gov-west-1': '048591011584',
+  'us-gov-east-1': '190560391635',
+  'cn-north-1': '638102146993',
+  'cn-northwest-1': '037604701340',
+};
+/** Regions opened since August 2022 take the log delivery service principal instead. */
+export const ELB_LOG_DELIVERY_SERVICE = 'logdelivery.elasticloadbalancing.amazonaws.com';
+export const ENV_ELB_LOG_PRINCIPAL = 'envstack.elbLogPrincipal';
+const PRINCIPAL_SLOT = '__ELB_LOG_PRINCIPAL__';
+
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  return region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+}
+
+/** Environment patches the composition must run: the claim region's ELB log-delivery principal (JSON). */
+export function elbLogDeliveryEnvironmentPatches(): Patch[] {
+  const patterns = Object.entries(elbLogDeliveryAccounts).map(([region, account]) => ({
+    type: 'literal' as const,
+    literal: region,
+    result: JSON.stringify({ AWS: `arn:${partitionOf(region)}:iam::${account}:root` }),
+  }));
+  const fallbackValue = JSON.stringify({ Service: ELB_LOG_DELIVERY_SERVICE });
+  return [
+    fromXr('spec.region', ENV_ELB_LOG_PRINCIPAL, [{ type: 'match', match: { patterns, fallbackValue } }]),
+  ];
+}
+
 function albLogStatements(): PolicyStatement[] {
+  const resource = arn.bucketObjects('alb-logs', `${ALB_LOGS_PREFIX}/AWSLogs/\${account}/*`);
   return [
     {
-      Sid: 'ElbLogDelivery',
+      Sid: 'ElbRegionalLogDelivery',
       Effect: 'Allow',
-      Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
+      Principal: PRINCIPAL_SLOT,
       Action: 's3:PutObject',
-      Resource: arn.bucketObjects('alb-logs', `${ALB_LOGS_PREFIX}/AWSLogs/\${account}/*`),
+      Resource: resource,
+    },
+    {
+      Sid: 'ElbServiceLogDelivery',
+      Effect: 'Allow',
+      Principal: { Service: ELB_LOG_DELIVERY_SERVICE },
+      Action: 's3:PutObject',
+      Resource: resource,
     },
   ];
+}
+
+/** Puts the region's ELB principal (from the environment) into the bucket policy's Combine. */
+function withElbPrincipal(policy: ComposedResource): void {
+  const patch = policy.patches.find(
+    (p) => p.type === 'CombineFromEnvironment' && p.toFieldPath === 'spec.forProvider.policy',
+  );
+  const fmt = patch?.combine?.string.fmt;
+  if (!patch?.combine || !fmt)
+    throw new Error(`${policy.name}: no policy Combine to put the ELB principal in`);
+  const slot = `"${PRINCIPAL_SLOT}"`;
+  const at = fmt.indexOf(slot);
+  const before = (fmt.slice(0, at).match(/(?<!%)%s/g) ?? []).length;
+  patch.combine.string.fmt = fmt.replace(slot, '%s');
+  patch.combine.variables.splice(before, 0, { fromFieldPath: ENV_ELB_LOG_PRINCIPAL });
 }
 
 export function loadBalancer(stack: Stack): void {
@@ -55,6 +129,7 @@ export function loadBalancer(stack: Stack): void {
     expireObjects: true,
     statements: albLogStatements(),
   });
+  withElbPrincipal(stack.get(`${bucketName('alb-logs')}-policy`));
 
   stack.add('loadbalancer', {
     name: ALB,
@@ -118,7 +193,12 @@ export function loadBalancer(stack: Stack): void {
     service: 'elbv2',
     kind: 'LBListener',
     when: `!(${WANTS_TLS})`,
-    forProvider: { loadBalancerArnSelector: sibling(ALB), port: 80, protocol: 'HTTP', defaultAction: forward },
+    forProvider: {
+      loadBalancerArnSelector: sibling(ALB),
+      port: 80,
+      protocol: 'HTTP',
+      defaultAction: forward,
+    },
   });
   stack.add('loadbalancer', {
     name: 'listener-http-redirect',
@@ -129,7 +209,9 @@ export function loadBalancer(stack: Stack): void {
       loadBalancerArnSelector: sibling(ALB),
       port: 80,
       protocol: 'HTTP',
-      defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+      defaultAction: [
+        { type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } },
+      ],
     },
   });
   stack.add('loadbalancer', {
@@ -183,7 +265,6 @@ export function loadBalancer(stack: Stack): void {
     kind: 'CertificateValidation',
     when: and(hasDomain, celHas(lbStatus.validationName)),
     forProvider: { certificateArnSelector: sibling(CERTIFICATE) },
-    patches: [fromXr(lbStatus.validationName, 'spec.forProvider.validationRecordFqdns[0]')],
     // Only a validated (issued) certificate reaches the HTTPS listener.
     status: { [lbStatus.certificateArn]: 'status.atProvider.certificateArn' },
   });

@@ -8,6 +8,7 @@
  */
 import { format, fromEnv, fromXr, regexp } from '../patches.js';
 import { ENV_DR_REGION, ENV_REGION } from '../policy.js';
+import { bucketName } from './storage.js';
 import {
   celEffective,
   celEnabled,
@@ -326,7 +327,7 @@ function flowLogs(
       maxAggregationInterval: 600,
       destinationOptions: { fileFormat: 'parquet', hiveCompatiblePartitions: true, perHourPartition: true },
       vpcIdSelector: sibling(`${p}vpc`),
-      logDestinationSelector: sibling(placement === 'dr' ? 'dr-bucket-logs' : 'bucket-logs'),
+      logDestinationSelector: sibling(bucketName(placement === 'dr' ? 'dr-logs' : 'logs')),
     },
   });
 }

@@ -42,7 +42,11 @@ export function logGroup(stack: Stack, props: LogGroupProps): void {
     when: props.when,
     forProvider: { kmsKeyIdSelector: sibling(KMS_KEY), logGroupClass: 'STANDARD' },
     awsName: { ...props.awsName, limit: 'logGroup', via: 'external-name' },
-    patches: profileDefault('logRetentionDays', 'spec.observability.logRetentionDays', 'spec.forProvider.retentionInDays'),
+    patches: profileDefault(
+      'logRetentionDays',
+      'spec.observability.logRetentionDays',
+      'spec.forProvider.retentionInDays',
+    ),
   });
 }
 
@@ -261,24 +265,37 @@ type Widget = { title: string; metrics: unknown[][]; stat?: string };
 /** Dashboard widgets; `${region}`/`${prefix}` are filled at render time. */
 function dashboardBody(): string {
   const search = (ns: string, dims: string, metric: string, name: string, stat: string) => [
-    { expression: `SEARCH('{${ns},${dims}} MetricName="${metric}" "${name}"', '${stat}', 300)`, id: metric.toLowerCase() },
+    {
+      expression: `SEARCH('{${ns},${dims}} MetricName="${metric}" "${name}"', '${stat}', 300)`,
+      id: metric.toLowerCase(),
+    },
   ];
   const widgets: Widget[] = [
-    { title: 'ALB requests', metrics: [search('AWS/ApplicationELB', 'LoadBalancer', 'RequestCount', '${prefix}-alb', 'Sum')] },
+    {
+      title: 'ALB requests',
+      metrics: [search('AWS/ApplicationELB', 'LoadBalancer', 'RequestCount', '${prefix}-alb', 'Sum')],
+    },
     {
       title: 'ALB 5xx',
-      metrics: [search('AWS/ApplicationELB', 'LoadBalancer', 'HTTPCode_Target_5XX_Count', '${prefix}-alb', 'Sum')],
+      metrics: [
+        search('AWS/ApplicationELB', 'LoadBalancer', 'HTTPCode_Target_5XX_Count', '${prefix}-alb', 'Sum'),
+      ],
     },
     {
       title: 'Response time',
-      metrics: [search('AWS/ApplicationELB', 'LoadBalancer', 'TargetResponseTime', '${prefix}-alb', 'Average')],
+      metrics: [
+        search('AWS/ApplicationELB', 'LoadBalancer', 'TargetResponseTime', '${prefix}-alb', 'Average'),
+      ],
     },
     {
       title: 'App CPU',
       metrics: [['AWS/EC2', 'CPUUtilization', 'AutoScalingGroupName', `\${prefix}-${APP_ASG_PART}`]],
       stat: 'Average',
     },
-    { title: 'Database CPU', metrics: [search('AWS/RDS', 'DBInstanceIdentifier', 'CPUUtilization', '${prefix}-db', 'Average')] },
+    {
+      title: 'Database CPU',
+      metrics: [search('AWS/RDS', 'DBInstanceIdentifier', 'CPUUtilization', '${prefix}-db', 'Average')],
+    },
     {
       title: 'Lambda errors',
       metrics: [
@@ -295,7 +312,14 @@ function dashboardBody(): string {
       y: Math.floor(i / 2) * 6,
       width: 12,
       height: 6,
-      properties: { title: w.title, region: '${region}', view: 'timeSeries', period: 300, stat: w.stat ?? 'Sum', metrics: w.metrics },
+      properties: {
+        title: w.title,
+        region: '${region}',
+        view: 'timeSeries',
+        period: 300,
+        stat: w.stat ?? 'Sum',
+        metrics: w.metrics,
+      },
     })),
   });
 }
@@ -342,7 +366,12 @@ export function observability(stack: Stack): void {
             Sid: 'AccountManagesTopic',
             Effect: 'Allow',
             Principal: { AWS: 'arn:${partition}:iam::${account}:root' },
-            Action: ['sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:Subscribe', 'sns:ListSubscriptionsByTopic'],
+            Action: [
+              'sns:GetTopicAttributes',
+              'sns:SetTopicAttributes',
+              'sns:Subscribe',
+              'sns:ListSubscriptionsByTopic',
+            ],
             Resource: 'arn:${partition}:sns:${region}:${account}:${prefix}-alarms',
           },
         ]),

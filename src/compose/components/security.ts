@@ -32,7 +32,8 @@ export function databasePortPatches(): Patch[] {
   );
 }
 
-const and = (...c: Array<string | undefined>): string | undefined => {
+/** Conditions joined with &&, skipping the absent ones. */
+export const and = (...c: Array<string | undefined>): string | undefined => {
   const parts = c.filter((x): x is string => Boolean(x));
   if (parts.length <= 1) return parts[0];
   return parts.map((p) => `(${p})`).join(' && ');

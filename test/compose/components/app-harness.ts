@@ -8,6 +8,7 @@ import { encryption } from '../../../src/compose/components/encryption.js';
 import { network } from '../../../src/compose/components/network.js';
 import { security } from '../../../src/compose/components/security.js';
 import { storage } from '../../../src/compose/components/storage.js';
+import { elbLogDeliveryEnvironmentPatches } from '../../../src/compose/components/loadbalancer.js';
 import { userDataEnvironmentPatches } from '../../../src/compose/components/userdata.js';
 import { PlatformComposition } from '../../../src/compose/composition.js';
 import type { Flavor } from '../../../src/compose/flavor.js';
@@ -61,7 +62,7 @@ export function renderStack(
   const pipeline = (composition.spec as JsonObject).pipeline as JsonObject[];
   const pt = pipeline[0].input as JsonObject;
   const env = pt.environment as { patches: unknown[] };
-  env.patches.push(...userDataEnvironmentPatches());
+  env.patches.push(...userDataEnvironmentPatches(), ...elbLogDeliveryEnvironmentPatches());
   // Other components' conditions are made type-safe here; ours are checked as written.
   const component = new Map(stack.resources.map((r) => [r.name, r.component]));
   for (const f of (pipeline[1].input as { filters: Array<{ name: string; expression: string }> }).filters) {
@@ -74,7 +75,11 @@ export function renderStack(
   const xr: JsonObject = {
     apiVersion: 'platform.envstack.dev/v1alpha1',
     kind: stack.flavor === 'claim' ? 'XPlatformEnvironment' : 'PlatformEnvironment',
-    metadata: { name: 'shop-dev', uid: 'uid-1', ...(stack.flavor === 'namespaced' ? { namespace: 'team-a' } : {}) },
+    metadata: {
+      name: 'shop-dev',
+      uid: 'uid-1',
+      ...(stack.flavor === 'namespaced' ? { namespace: 'team-a' } : {}),
+    },
     spec: spec as unknown as JsonObject,
     status: {
       ...status,
@@ -118,7 +123,9 @@ function walk(node: unknown, visit: (key: string, value: JsonObject) => void): v
 /** Selectors (in rendered resources of `components`) that match no rendered sibling. */
 export function danglingSelectors(r: Rendered, components: readonly Component[]): string[] {
   const dangling: string[] = [];
-  const labelsOf = [...r.composed.values()].map((c) => (c.metadata as JsonObject).labels as Record<string, string>);
+  const labelsOf = [...r.composed.values()].map(
+    (c) => (c.metadata as JsonObject).labels as Record<string, string>,
+  );
   for (const [name, obj] of r.composed) {
     const res = r.stack.resources.find((x) => x.name === name);
     if (!res || !components.includes(res.component)) continue;
@@ -145,15 +152,19 @@ export interface Statement {
 }
 
 /** Every policy document in the rendered resources of `components`, parsed. */
-export function policies(r: Rendered, components: readonly Component[]): Array<{ name: string; statements: Statement[] }> {
+export function policies(
+  r: Rendered,
+  components: readonly Component[],
+): Array<{ name: string; statements: Statement[] }> {
   const docs: Array<{ name: string; statements: Statement[] }> = [];
   for (const [name, obj] of r.composed) {
     const res = r.stack.resources.find((x) => x.name === name);
     if (!res || !components.includes(res.component)) continue;
-    const fp = (obj.spec as JsonObject).forProvider as JsonObject;
+    const fp = ((obj.spec as JsonObject).forProvider as JsonObject | undefined) ?? {};
     for (const key of ['policy', 'assumeRolePolicy']) {
       const text = fp[key];
-      if (typeof text === 'string') docs.push({ name: `${name}.${key}`, statements: JSON.parse(text).Statement });
+      if (typeof text === 'string')
+        docs.push({ name: `${name}.${key}`, statements: JSON.parse(text).Statement });
     }
   }
   return docs;
@@ -163,7 +174,10 @@ export function policies(r: Rendered, components: readonly Component[]): Array<{
 export function unconditionedWildcards(r: Rendered, components: readonly Component[]): string[] {
   return policies(r, components).flatMap(({ name, statements }) =>
     statements
-      .filter((s) => s.Effect === 'Allow' && [s.Resource].flat().includes('*') && !name.endsWith('assumeRolePolicy'))
+      .filter(
+        (s) =>
+          s.Effect === 'Allow' && [s.Resource].flat().includes('*') && !name.endsWith('assumeRolePolicy'),
+      )
       .filter((s) => !s.Condition)
       .map((s) => `${name}: ${JSON.stringify(s.Action)}`),
   );
@@ -177,5 +191,7 @@ export function forProvider(r: Rendered, name: string): JsonObject {
 
 /** Names of rendered resources belonging to `component`. */
 export function renderedOf(r: Rendered, component: Component): string[] {
-  return [...r.composed.keys()].filter((n) => r.stack.resources.find((x) => x.name === n)?.component === component);
+  return [...r.composed.keys()].filter(
+    (n) => r.stack.resources.find((x) => x.name === n)?.component === component,
+  );
 }

@@ -36,7 +36,9 @@ describe.each(flavors)('compute (%s)', (flavor) => {
     const lt = forProvider(broken, APP_LAUNCH_TEMPLATE);
     lt.metadataOptions = { httpTokens: 'required', httpPutResponseHopLimit: 'one' };
     lt.imageIdd = 'x';
-    expect(schemaErrors(broken, app).join('\n')).toMatch(/httpPutResponseHopLimit[\s\S]*imageIdd|imageIdd[\s\S]*httpPutResponseHopLimit/);
+    expect(schemaErrors(broken, app).join('\n')).toMatch(
+      /httpPutResponseHopLimit[\s\S]*imageIdd|imageIdd[\s\S]*httpPutResponseHopLimit/,
+    );
   });
 
   test('selectors name rendered siblings', () => {
@@ -78,12 +80,20 @@ describe.each(flavors)('compute (%s)', (flavor) => {
     expect(lt.blockDeviceMappings).toEqual([
       expect.objectContaining({ ebs: expect.objectContaining({ volumeType: 'gp3', encrypted: 'true' }) }),
     ]);
-    expect(lt.imageId).toBe('resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64');
+    expect(lt.imageId).toBe(
+      'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
+    );
     expect(lt.instanceType).toBe('t4g.small');
     expect(lt.name).toBe('shop-dev-app');
-    expect(forProvider(renderStack(build(flavor), { environment: 'prod' }), APP_LAUNCH_TEMPLATE).instanceType).toBe(
-      'm7g.large',
-    );
+    expect(lt.tagSpecifications).toEqual([
+      {
+        resourceType: 'volume',
+        tags: { ManagedBy: 'envstack', Environment: 'dev', Project: 'shop', Owner: 'team-a' },
+      },
+    ]);
+    expect(
+      forProvider(renderStack(build(flavor), { environment: 'prod' }), APP_LAUNCH_TEMPLATE).instanceType,
+    ).toBe('m7g.large');
     expect(
       forProvider(renderStack(build(flavor), { compute: { instanceType: 'c7g.large' } }), APP_LAUNCH_TEMPLATE)
         .instanceType,
@@ -107,6 +117,8 @@ describe.each(flavors)('compute (%s)', (flavor) => {
     );
     const prod = renderStack(build(flavor), { environment: 'prod', compute: { maxSize: 10 } });
     expect(forProvider(prod, APP_ASG)).toMatchObject({ minSize: 2, maxSize: 10 });
-    expect(forProvider(dev, `${APP_ASG}-cpu-scaling`).targetTrackingConfiguration).toMatchObject({ targetValue: 50 });
+    expect(forProvider(dev, `${APP_ASG}-cpu-scaling`).targetTrackingConfiguration).toMatchObject({
+      targetValue: 50,
+    });
   });
 });

@@ -24,6 +24,7 @@ function stackFor(flavor: Flavor): Stack {
   storage(stack);
   security(stack);
   database(stack);
+  stack.resolveConditions();
   return stack;
 }
 

@@ -45,7 +45,7 @@ export function sampleXr(
       ...(flavor === 'namespaced' ? { namespace: 'team-a' } : {}),
     },
     spec: { ...(spec as unknown as JsonObject), ...(flavor === 'namespaced' ? { crossplane: {} } : {}) },
-    status: { ids: { vpcArn: VPC_ARN }, ...status },
+    status: { ...status, ids: { vpcArn: VPC_ARN, ...((status.ids as JsonObject | undefined) ?? {}) } },
   };
 }
 

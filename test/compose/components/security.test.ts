@@ -13,6 +13,7 @@ function stackFor(flavor: Flavor): Stack {
   encryption(stack);
   storage(stack);
   security(stack);
+  stack.resolveConditions();
   return stack;
 }
 

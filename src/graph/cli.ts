@@ -1,0 +1,91 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Flavor } from '../compose/flavor.js';
+import type { Unstructured } from '../render/fnapi.js';
+import { loadAllYaml } from '../render/yaml.js';
+import { formatGraph, type GraphFormat } from './format.js';
+import { buildGraph } from './graph.js';
+
+export const graphUsage = `Usage: envstack graph CLAIM [-o mermaid|dot] [--flavor claim|namespaced]
+       envstack graph --rendered FILE|- [-o mermaid|dot]
+
+Draws the composed resources of CLAIM (rendered to its converged state) grouped by component,
+with an arrow from each resource to every sibling it selects.`;
+
+function objects(text: string): Unstructured[] {
+  return loadAllYaml(text).filter(
+    (d): d is Unstructured => d !== null && typeof d === 'object' && !Array.isArray(d),
+  );
+}
+
+export async function graphCommand(args: string[]): Promise<number> {
+  let values: { output?: string; flavor?: string; rendered?: string; group?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        flavor: { type: 'string' },
+        rendered: { type: 'string' },
+        group: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    console.error(`envstack graph: ${e instanceof Error ? e.message : String(e)}\n\n${graphUsage}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(graphUsage);
+    return 0;
+  }
+  const format = (values.output ?? 'mermaid') as GraphFormat;
+  if (format !== 'mermaid' && format !== 'dot') {
+    console.error(`envstack graph: -o must be mermaid or dot, got "${String(values.output)}"`);
+    return 2;
+  }
+  const flavor = (values.flavor ?? 'claim') as Flavor;
+  if (flavor !== 'claim' && flavor !== 'namespaced') {
+    console.error(`envstack graph: --flavor must be claim or namespaced, got "${flavor}"`);
+    return 2;
+  }
+  const source = values.rendered ?? positionals[0];
+  if ((values.rendered === undefined) === (positionals.length !== 1) || positionals.length > 1) {
+    console.error(`envstack graph: give exactly one CLAIM file, or --rendered\n\n${graphUsage}`);
+    return 2;
+  }
+  if (source !== '-' && !existsSync(source)) {
+    console.error(`envstack graph: ${source}: no such file`);
+    return 2;
+  }
+  const docs = objects(readFileSync(source === '-' ? 0 : source, 'utf8'));
+  let composed: Unstructured[];
+  if (values.rendered !== undefined) {
+    composed = docs.filter((d) => d.metadata?.annotations?.['crossplane.io/composition-resource-name']);
+  } else {
+    const claim = docs.find((d) => d.kind === 'PlatformEnvironment');
+    if (!claim) {
+      console.error(`${source}: no PlatformEnvironment claim`);
+      return 1;
+    }
+    const { validateClaim } = await import('../validate/index.js');
+    const problems = validateClaim(claim, { group: values.group });
+    if (problems.length) {
+      for (const p of problems) console.error(`${source}: ${p.path}: ${p.message}`);
+      return 1;
+    }
+    const { convergeClaim } = await import('../render/converge.js');
+    const { RenderError } = await import('../render/index.js');
+    try {
+      composed = (await convergeClaim({ claim, flavor, group: values.group })).result.composed;
+    } catch (e) {
+      if (!(e instanceof RenderError)) throw e;
+      console.error(`${source}: cannot render composite resource: ${e.message}`);
+      return 1;
+    }
+  }
+  process.stdout.write(formatGraph(buildGraph(composed), format));
+  return 0;
+}

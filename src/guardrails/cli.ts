@@ -1,0 +1,132 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Flavor } from '../compose/flavor.js';
+import type { Unstructured } from '../render/fnapi.js';
+import { loadAllYaml } from '../render/yaml.js';
+import { lintClaim, lintRendered } from './lint.js';
+import { formatFindings, type OutputFormat } from './output.js';
+import { rules } from './rules/index.js';
+import type { Finding } from './types.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const lintUsage = `Usage: envstack lint [CLAIM...] [-o text|json|sarif] [--flavor claim|namespaced|both] [--rendered FILE|-]
+
+Renders each claim (default: every claim in examples/, both flavors) to its converged state and
+runs the guardrails over the composed resources; with --rendered, lints an already-rendered YAML
+stream (e.g. \`crossplane render\` output) instead. Exits 1 when any error-severity rule fires.`;
+
+function objects(text: string): Unstructured[] {
+  return loadAllYaml(text).filter(
+    (d): d is Unstructured => d !== null && typeof d === 'object' && !Array.isArray(d),
+  );
+}
+
+function claimFiles(paths: string[]): string[] {
+  const roots = paths.length ? paths : [join(repoRoot, 'examples')];
+  return roots.flatMap((p) =>
+    existsSync(p) && statSync(p).isDirectory()
+      ? readdirSync(p)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => join(p, f))
+      : [p],
+  );
+}
+
+function display(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+export async function lintCommand(args: string[]): Promise<number> {
+  let values: { output?: string; rendered?: string; flavor?: string; group?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        rendered: { type: 'string' },
+        flavor: { type: 'string' },
+        group: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    console.error(`envstack lint: ${e instanceof Error ? e.message : String(e)}\n\n${lintUsage}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(lintUsage);
+    return 0;
+  }
+  const format = (values.output ?? 'text') as OutputFormat;
+  if (!['text', 'json', 'sarif'].includes(format)) {
+    console.error(`envstack lint: -o must be text, json or sarif, got "${format}"`);
+    return 2;
+  }
+  const flavorArg = values.flavor ?? 'both';
+  if (!['claim', 'namespaced', 'both'].includes(flavorArg)) {
+    console.error(`envstack lint: --flavor must be claim, namespaced or both, got "${flavorArg}"`);
+    return 2;
+  }
+  const flavors: Flavor[] = flavorArg === 'both' ? ['claim', 'namespaced'] : [flavorArg as Flavor];
+
+  const findings: Finding[] = [];
+  let failed = false;
+  if (values.rendered !== undefined) {
+    if (positionals.length) {
+      console.error('envstack lint: give either CLAIM files or --rendered, not both');
+      return 2;
+    }
+    const file = values.rendered;
+    if (file !== '-' && !existsSync(file)) {
+      console.error(`envstack lint: ${file}: no such file`);
+      return 2;
+    }
+    let docs: Unstructured[];
+    try {
+      docs = objects(readFileSync(file === '-' ? 0 : file, 'utf8'));
+    } catch (e) {
+      console.error(`${file}: not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
+      return 1;
+    }
+    findings.push(...lintRendered(docs, { source: file === '-' ? '<stdin>' : display(file) }));
+  } else {
+    const { validateClaim } = await import('../validate/index.js');
+    const { RenderError } = await import('../render/index.js');
+    for (const file of claimFiles(positionals)) {
+      if (!existsSync(file)) {
+        console.error(`envstack lint: ${file}: no such file`);
+        return 2;
+      }
+      const claims = objects(readFileSync(file, 'utf8')).filter((d) => d.kind === 'PlatformEnvironment');
+      if (claims.length === 0 && positionals.length)
+        console.error(`${display(file)}: no PlatformEnvironment claim`);
+      for (const claim of claims) {
+        const problems = validateClaim(claim, { group: values.group });
+        if (problems.length) {
+          for (const p of problems) console.error(`${display(file)}: ${p.path}: ${p.message}`);
+          failed = true;
+          continue;
+        }
+        for (const flavor of flavors) {
+          const source = `${display(file)} [${flavor}]`;
+          try {
+            findings.push(...(await lintClaim(claim, flavor, { source, group: values.group })));
+          } catch (e) {
+            if (!(e instanceof RenderError)) throw e;
+            console.error(`${source}: cannot render composite resource: ${e.message}`);
+            failed = true;
+          }
+        }
+      }
+    }
+  }
+  process.stdout.write(formatFindings(format, findings, rules));
+  return failed || findings.some((f) => f.severity === 'error') ? 1 : 0;
+}

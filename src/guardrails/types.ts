@@ -1,0 +1,65 @@
+import type { JsonObject, Unstructured } from '../render/fnapi.js';
+
+export type Severity = 'error' | 'warning';
+
+/** The post-mortem a rule comes from: `seeds/00N_….txt` and the section heading. */
+export interface SeedRef {
+  file: string;
+  section: string;
+}
+
+/** One composed resource as the rules see it. */
+export interface LintResource {
+  /** The composition resource name (`crossplane.io/composition-resource-name`). */
+  name: string;
+  object: Unstructured;
+  apiVersion: string;
+  kind: string;
+  /** API group, e.g. `ec2.aws.upbound.io`. */
+  group: string;
+  version: string;
+  /** The provider service: `ec2`, `s3`, `iam`, … (the group's first label). */
+  service: string;
+  forProvider: JsonObject;
+  labels: Record<string, string>;
+}
+
+export interface LintContext {
+  resources: LintResource[];
+  composite?: Unstructured;
+  /** The claim's spec, when known (rendering a claim, or a rendered XR with its spec). */
+  spec?: JsonObject;
+  environment?: string;
+  /** `{project}-{environment}[-{suffix}]`, the start of every AWS name. */
+  namePrefix?: string;
+  region?: string;
+  drRegion?: string;
+  /** Account ids the render learned from observed state (not written by anyone). */
+  observedAccounts: ReadonlySet<string>;
+  byName: ReadonlyMap<string, LintResource>;
+}
+
+export interface FindingInput {
+  resource: string;
+  kind: string;
+  /** Dotted field path inside the resource, e.g. `spec.forProvider.storageEncrypted`. */
+  field: string;
+  /** What is wrong and how to fix it, naming the resource and field. */
+  message: string;
+}
+
+export interface Finding extends FindingInput {
+  ruleId: string;
+  severity: Severity;
+  /** Where the rendered resources came from: `examples/prod.yaml [claim]`, a rendered file, … */
+  source?: string;
+}
+
+export interface Rule {
+  id: string;
+  name: string;
+  severity: Severity;
+  seed: SeedRef[];
+  description: string;
+  check(ctx: LintContext): FindingInput[];
+}

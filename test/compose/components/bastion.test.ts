@@ -1,0 +1,62 @@
+import { BASTION_ASG, BASTION_LAUNCH_TEMPLATE, bastion } from '../../../src/compose/components/bastion.js';
+import { flavors } from '../../../src/compose/flavor.js';
+import type { JsonObject } from '../../../src/render/fnapi.js';
+import {
+  buildWith,
+  danglingSelectors,
+  forProvider,
+  policies,
+  renderStack,
+  renderedOf,
+  schemaErrors,
+  unconditionedWildcards,
+} from './app-harness.js';
+
+const mine = ['bastion'] as const;
+
+describe.each(flavors)('bastion (%s)', (flavor) => {
+  const stack = buildWith(flavor, bastion);
+
+  test('absent unless the claim enables it', () => {
+    expect(renderedOf(renderStack(stack), 'bastion')).toEqual([]);
+  });
+
+  describe('enabled', () => {
+    const r = renderStack(stack, { bastion: { enabled: true } });
+
+    test('validates, selectors resolve, no wildcard permissions', () => {
+      expect(renderedOf(r, 'bastion').length).toBeGreaterThanOrEqual(5);
+      expect(schemaErrors(r, mine)).toEqual([]);
+      expect(danglingSelectors(r, mine)).toEqual([]);
+      expect(unconditionedWildcards(r, mine)).toEqual([]);
+    });
+
+    test('SSM only: no key pair, the bastion security group, SSM core as its only permission', () => {
+      const lt = forProvider(r, BASTION_LAUNCH_TEMPLATE);
+      expect(lt).not.toHaveProperty('keyName');
+      expect(lt.vpcSecurityGroupIdSelector).toEqual({
+        matchControllerRef: true,
+        matchLabels: { 'envstack.dev/resource': 'sg-bastion' },
+      });
+      expect(forProvider(r, 'bastion-role-amazonssmmanagedinstancecore').policyArn).toBe(
+        'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+      );
+      expect(policies(r, mine).filter((p) => p.name.endsWith('.policy'))).toEqual([]);
+    });
+
+    test('IMDSv2, encrypted root volume, one instance in a private subnet', () => {
+      const lt = forProvider(r, BASTION_LAUNCH_TEMPLATE);
+      expect(lt.metadataOptions).toMatchObject({ httpTokens: 'required' });
+      expect((lt.blockDeviceMappings as JsonObject[])[0].ebs).toMatchObject({
+        encrypted: 'true',
+        volumeType: 'gp3',
+      });
+      const asg = forProvider(r, BASTION_ASG);
+      expect(asg).toMatchObject({ minSize: 1, maxSize: 1, desiredCapacity: 1 });
+      expect(asg.vpcZoneIdentifierSelector).toEqual({
+        matchControllerRef: true,
+        matchLabels: { 'envstack.dev/subnet-tier': 'private' },
+      });
+    });
+  });
+});
