@@ -5,7 +5,8 @@ import { jsonLogger, type Level } from '../src/controller/log.js';
 const level = (process.env.ENVSTACK_LOG_LEVEL ?? 'warn') as Level;
 process.on('exit', () => {
   // maxRSS is in KiB: the high-water mark of the whole run.
-  process.stdout.write(`${JSON.stringify({ peakRssKiB: process.resourceUsage().maxRSS })}\n`);
+  const rssKiB = process.memoryUsage().rss / 1024;
+  process.stdout.write(`${JSON.stringify({ peakRssKiB: process.resourceUsage().maxRSS, rssKiB })}\n`);
 });
 const running = await runController({
   flavor: 'claim',

@@ -120,7 +120,7 @@ async function runOnce(): Promise<Record<string, number>> {
     env: {
       ...process.env,
       KUBECONFIG: kubeconfig,
-      ENVSTACK_PAGE_SIZE: String(ENVIRONMENTS * RESOURCES),
+      ENVSTACK_PAGE_SIZE: process.env.BENCH_PAGE_SIZE ?? String(ENVIRONMENTS * RESOURCES),
       NODE_OPTIONS: '--max-old-space-size=4096',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -195,9 +195,13 @@ async function runOnce(): Promise<Record<string, number>> {
     child.kill('SIGTERM');
     const code = await exited;
     if (code !== 0) throw new Error(`controller exited with ${code}`);
-    const peak = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { peakRssKiB?: number };
+    const peak = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+      peakRssKiB?: number;
+      rssKiB?: number;
+    };
     return {
       peakRss: (peak.peakRssKiB ?? 0) / 1024,
+      finalRss: (peak.rssKiB ?? 0) / 1024,
       firstFull,
       firstWrite,
       p50: pct(50),
@@ -224,7 +228,14 @@ const entry = (key: string, unit: string): BenchEntry =>
     size,
   );
 const entries: Record<string, BenchEntry> = {
-  'controller.peak-rss': entry('peakRss', 'MiB'),
+  'controller.peak-rss': {
+    ...entry('peakRss', 'MiB'),
+    // RSS at shutdown, after the idle period: the steady state.
+    finalMedianMiB: summarize(
+      runs.map((x) => x.finalRss),
+      'MiB',
+    ).median,
+  },
   'controller.first-full-status': {
     ...entry('firstFull', 'ms'),
     // Process start, discovery, the initial list of every kind and cache sync: before the first write.

@@ -30,14 +30,69 @@ async function renderEntries(example: string): Promise<void> {
   );
 }
 await renderEntries('dev');
+await renderEntries('prod-dr');
 
+// The compiled CLI (`npm run build`), as the container image runs it.
+const cli = 'dist/cli/main.js';
 const command = await timeRuns(RUNS, () => {
-  const r = spawnSync(process.execPath, ['bin/envstack.js', 'render', 'examples/dev.yaml'], {
+  const r = spawnSync(process.execPath, [cli, 'render', 'examples/dev.yaml'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   if (r.status !== 0) throw new Error(`envstack render failed: ${r.stderr.toString()}`);
 });
 entries['render.dev.command'] = summarize(command, 'ms');
+
+entries['render.vs-crossplane'] = await versusCrossplane();
+
+async function versusCrossplane(): Promise<BenchEntry> {
+  const { existsSync, writeFileSync } = await import('node:fs');
+  const { startFunctions, TOOLS_BIN } = await import('../test/conformance/functions.js');
+  const crossplane = join(TOOLS_BIN, 'crossplane');
+  if (!existsSync(crossplane))
+    throw new Error('render.vs-crossplane needs the real CLI: run npm run tools:install');
+  const { claimToXr } = await import('../src/render/claim.js');
+  const { loadComposition } = await import('../src/render/service.js');
+  const { toYaml } = await import('../src/compose/app.js');
+  const [claim] = readDocuments('examples/prod-dr.yaml');
+  writeFileSync(join(out, 'xr.yaml'), toYaml([claimToXr(claim, { flavor: 'claim' })]));
+  writeFileSync(join(out, 'composition.yaml'), toYaml([await loadComposition('claim')]));
+  const fns = await startFunctions();
+  const ratios: number[] = [];
+  const times = { crossplane: [] as number[], envstack: [] as number[] };
+  try {
+    const runs = Math.max(5, Math.floor(RUNS / 2));
+    for (let i = 0; i < runs; i++) {
+      const [c] = await timeRuns(1, () => {
+        const r = spawnSync(
+          crossplane,
+          ['render', join(out, 'xr.yaml'), join(out, 'composition.yaml'), fns.functionsFile],
+          {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
+        );
+        if (r.status !== 0) throw new Error(`crossplane render failed: ${r.stderr.toString()}`);
+      });
+      const [e] = await timeRuns(1, () => {
+        const r = spawnSync(process.execPath, [cli, 'render', 'examples/prod-dr.yaml'], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        if (r.status !== 0) throw new Error(`envstack render failed: ${r.stderr.toString()}`);
+      });
+      times.crossplane.push(c);
+      times.envstack.push(e);
+      ratios.push(c / e);
+    }
+  } finally {
+    await fns.stop();
+  }
+  const median = (xs: number[]) => summarize(xs, 'ms').median;
+  return summarize(ratios, 'ratio', {
+    claim: 'examples/prod-dr.yaml',
+    crossplaneMedianMs: median(times.crossplane),
+    envstackMedianMs: median(times.envstack),
+    note: 'whole commands, alternating; median = crossplane time / envstack time',
+  });
+}
 
 record(results, entries);
 for (const [name, e] of Object.entries(entries))

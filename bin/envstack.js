@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when built (`npm run build`), else the TypeScript sources through tsx.
+// Runs the TypeScript sources through tsx in a checkout, or the compiled CLI where only dist/ ships.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const dist = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const source = new URL('../src/cli/main.ts', import.meta.url);
 let main;
-if (existsSync(dist)) {
-  ({ main } = await import(pathToFileURL(dist).href));
-} else {
+if (existsSync(fileURLToPath(source))) {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import(new URL('../src/cli/main.ts', import.meta.url).href));
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import(
+    pathToFileURL(fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))).href
+  ));
 }
 process.exitCode = await main(process.argv.slice(2));

@@ -24,6 +24,9 @@ Usage:
   envstack validate FILE... [--flavor claim|namespaced|both] [--crds DIR]
   envstack lint [CLAIM...|DIR] [-o text|json|sarif] [--flavor claim|namespaced|both] [--rendered FILE|-]
   envstack graph CLAIM [-o mermaid|dot] [--flavor claim|namespaced]
+  envstack status NAME [-n NAMESPACE] [--watch]
+  envstack drift NAME [-n NAMESPACE]
+  envstack controller [--flavor claim|namespaced] [--workers N] [--metrics-port P] [--no-leader-election]
 
 Commands:
   synth      write xrds/ and compositions/ (both flavors) from src/
@@ -31,6 +34,9 @@ Commands:
   validate   check claims (schema + CEL rules) and every composed resource against the provider CRDs
   lint       production-readiness rules (from the seeds' post-mortems) over rendered resources
   graph      the environment's resources by component, with their references, as Mermaid or DOT
+  status     components with progress bars and the blocking error, from the cluster (kubeconfig)
+  drift      spec and cloud drift as a table: resource, field, want, have, since
+  controller run the status/drift controller (in the cluster; see the Helm chart)
 `;
 
 function flavorOf(value: string | undefined, allowBoth = false): Flavor[] {
@@ -69,6 +75,8 @@ async function cmdSynth(args: string[]): Promise<number> {
   const files = writeSynthesized(root, await synthesize({ group: values.group }));
   const { synthChart } = await import('../delivery/index.js');
   files.push(...synthChart(root));
+  const { updateReadme } = await import('../docs/readme.js');
+  if (await updateReadme(root)) files.push('README.md');
   for (const f of files) console.log(`wrote ${f}`);
   return 0;
 }
@@ -198,12 +206,77 @@ async function cmdValidate(args: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
+async function cmdController(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      flavor: { type: 'string' },
+      group: { type: 'string' },
+      workers: { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'leader-election': { type: 'boolean', default: true },
+      'no-leader-election': { type: 'boolean' },
+      'lease-namespace': { type: 'string' },
+      'spec-drift': { type: 'boolean', default: true },
+      'no-spec-drift': { type: 'boolean' },
+    },
+  });
+  const [flavor] = flavorOf(values.flavor);
+  const int = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} takes a whole number, got "${v}"`);
+    return n;
+  };
+  const { runController } = await import('../controller/index.js');
+  const running = await runController({
+    flavor,
+    group: values.group,
+    workers: int('workers', values.workers),
+    metricsPort: int('metrics-port', values['metrics-port']),
+    leaderElection: !values['no-leader-election'],
+    leaseNamespace: values['lease-namespace'] ?? process.env.POD_NAMESPACE,
+    specDrift: !values['no-spec-drift'],
+  });
+  // runController stops gracefully on SIGTERM/SIGINT and exits the process itself.
+  await new Promise<never>(() => void running);
+  return 0;
+}
+
+function nameAndNamespace(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { namespace: { type: 'string', short: 'n' }, watch: { type: 'boolean', short: 'w' } },
+  });
+  if (positionals.length !== 1)
+    throw new UsageError('takes exactly one NAME (the claim, or the namespaced XR)');
+  return { name: positionals[0], namespace: values.namespace ?? 'default', values };
+}
+
+async function cmdStatus(args: string[]): Promise<number> {
+  const { name, namespace, values } = nameAndNamespace(args);
+  const { statusCommand } = await import('../controller/index.js');
+  await statusCommand(name, namespace, { watch: Boolean(values.watch) });
+  return 0;
+}
+
+async function cmdDrift(args: string[]): Promise<number> {
+  const { name, namespace } = nameAndNamespace(args);
+  const { driftCommand } = await import('../controller/index.js');
+  await driftCommand(name, namespace);
+  return 0;
+}
+
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   synth: cmdSynth,
   render: cmdRender,
   validate: cmdValidate,
   lint: async (args) => (await import('../guardrails/index.js')).lintCommand(args),
   graph: async (args) => (await import('../graph/cli.js')).graphCommand(args),
+  controller: cmdController,
+  status: cmdStatus,
+  drift: cmdDrift,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -94,6 +94,27 @@ function ptResource(r: ComposedResource, flavor: Flavor): JsonObject {
   };
 }
 
+/**
+ * One cel-filter entry per distinct condition, naming every resource that shares it: function-cel-filter
+ * compiles each expression on every reconcile, so fewer, shared expressions keep it cheap.
+ * Names are matched as anchored regular expressions; ours are [a-z0-9-] only, so an alternation is exact.
+ */
+function filtersByCondition(
+  optional: readonly ComposedResource[],
+): Array<{ name: string; expression: string }> {
+  const groups = new Map<string, string[]>();
+  for (const r of optional) {
+    if (!/^[a-z0-9-]+$/.test(r.name)) throw new Error(`resource name ${r.name} would need regexp escaping`);
+    const names = groups.get(r.when as string) ?? [];
+    names.push(r.name);
+    groups.set(r.when as string, names);
+  }
+  return [...groups.entries()].map(([when, names]) => ({
+    name: names.length === 1 ? names[0] : `(${names.join('|')})`,
+    expression: celOverXr(when),
+  }));
+}
+
 export interface CompositionProps {
   flavor: Flavor;
   stack: Stack;
@@ -139,7 +160,7 @@ export class PlatformComposition extends Construct {
             input: {
               apiVersion: 'cel.fn.crossplane.io/v1beta1',
               kind: 'Filters',
-              filters: optional.map((r) => ({ name: r.name, expression: celOverXr(r.when as string) })),
+              filters: filtersByCondition(optional),
             },
           },
           { step: 'ready-when-observed-ready', functionRef: { name: functions.autoReady.name } },

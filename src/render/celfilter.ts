@@ -167,6 +167,17 @@ function translateEvalError(err: CelJsError): string {
 
 type Evaluated = { ok: true; value: boolean } | { ok: false; error: string };
 
+const patterns = new Map<string, RE2JS>();
+function compiledPattern(pattern: string): RE2JS {
+  let re = patterns.get(pattern);
+  if (!re) {
+    re = RE2JS.compile(pattern);
+    if (patterns.size > 10_000) patterns.clear();
+    patterns.set(pattern, re);
+  }
+  return re;
+}
+
 type Program = ReturnType<typeof env.parse>;
 type Prepared = { ok: true; program: Program } | { ok: false; error: string };
 
@@ -243,7 +254,7 @@ export const celFilter: CompositionFunction = (req: RunFunctionRequest): RunFunc
   for (const [i, f] of filters.entries()) {
     const pattern = `^${f.name}$`;
     try {
-      regexps.push(RE2JS.compile(pattern));
+      regexps.push(compiledPattern(pattern));
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       return fatal(rsp, `cannot compile regular expression ${goQuote(pattern)} for filter ${i}: ${msg}`);

@@ -54,6 +54,8 @@ export interface ConvergeReport {
 export interface ConvergeResult {
   result: RenderResult;
   report: ConvergeReport;
+  /** The observed resources the last render was given (with `result.input`, its XR): a replayable input. */
+  observed: Unstructured[];
 }
 
 interface PatchLike {
@@ -452,7 +454,11 @@ export async function convergeClaim(input: ConvergeInput): Promise<ConvergeResul
     .filter(([, r]) => r !== 'READY_TRUE')
     .map(([k]) => k)
     .sort();
-  return { result, report: { rounds, converged, unresolved, neverReady, history } };
+  return {
+    result,
+    report: { rounds, converged, unresolved, neverReady, history },
+    observed: [...observedByName.values()],
+  };
 }
 
 /** The report as lines for stderr; empty when every patch resolved and everything became ready. */

@@ -1,0 +1,148 @@
+/**
+ * The conformance suite: every example claim, both flavors, and a matrix of the optional-component
+ * switches, rendered by the real `crossplane render` (v2.2.1, with the real functions and `--xrd`)
+ * and by `envstack render`, once with no observed resources and once with the observed state of
+ * `envstack render --converge`. Any difference, any warning or fatal function result, and any
+ * resource of the real render that fails its CRD schema fails the suite.
+ *
+ * Needs the tools from scripts/install-tools.sh; skipped without them unless
+ * ENVSTACK_REQUIRE_TOOLS=1 (CI and `npm run test:conformance` set it).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { synthesize, type Synthesized } from '../../src/compose/app.js';
+import type { Flavor } from '../../src/compose/flavor.js';
+import { claimToXr } from '../../src/render/claim.js';
+import { convergeClaim } from '../../src/render/converge.js';
+import type { Unstructured } from '../../src/render/fnapi.js';
+import { defaultFunctions, formatRenderOutput, render } from '../../src/render/index.js';
+import { loadComposition } from '../../src/render/service.js';
+import { loadAllYaml } from '../../src/render/yaml.js';
+import { validateClaim, validateRendered } from '../../src/validate/index.js';
+import { crossplaneRender } from './crossplane.js';
+import { startFunctions, TOOLS_BIN, type RunningFunctions } from './functions.js';
+import { diffRenders } from './harness.js';
+import { loadExample, withSpec } from '../support/render.js';
+
+const haveTools = existsSync(join(TOOLS_BIN, 'crossplane'));
+const required = process.env.ENVSTACK_REQUIRE_TOOLS === '1';
+const suite = haveTools || required ? describe : describe.skip;
+
+const examples = readdirSync(new URL('../../examples/', import.meta.url))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.replace(/\.yaml$/, ''))
+  .sort();
+
+type Toggle = [string, (spec: Record<string, unknown>) => void];
+/** Each optional component switched the other way from the dev example. */
+const toggles: Toggle[] = [
+  ['bastion on', (s) => (s.bastion = { enabled: true })],
+  ['serverless off', (s) => (s.serverless = { enabled: false })],
+  [
+    'dynamodb on, serverless off',
+    (s) => ((s.dynamodb = { enabled: true }), (s.serverless = { enabled: false })),
+  ],
+  ['database off', (s) => (s.database = { enabled: false })],
+  ['aurora-mysql', (s) => (s.database = { engine: 'aurora-mysql' })],
+  ['dr on', (s) => (s.dr = { enabled: true, region: 'us-east-2', cidr: '10.99.0.0/16' })],
+  [
+    'dr on with aurora',
+    (s) => ((s.database = { engine: 'aurora-postgresql' }), (s.dr = { enabled: true, region: 'us-east-2' })),
+  ],
+  ['cloudTrail and config on', (s) => (s.compliance = { cloudTrail: true, config: true })],
+  ['budget on', (s) => (s.compliance = { budget: { monthlyUsd: 100, email: 'a@example.com' } })],
+  [
+    'certificate',
+    (s) => (s.loadBalancer = { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-1' }),
+  ],
+  ['domain', (s) => (s.loadBalancer = { domain: { name: 'app.example.com', hostedZoneId: 'Z0123ABC' } })],
+  [
+    'dashboard on, no alarm email',
+    (s) => (
+      (s.observability = { dashboard: true }),
+      delete (s.observability as Record<string, unknown>).alarmEmail
+    ),
+  ],
+  [
+    'no NAT, 3 AZs, endpoints',
+    (s) => (s.network = { cidr: '10.20.0.0/16', natGateways: 'none', azCount: 3, endpoints: true }),
+  ],
+];
+
+interface Case {
+  name: string;
+  claim: Unstructured;
+}
+
+const cases: Case[] = [
+  ...examples.map((e) => ({ name: e, claim: loadExample(e) })),
+  ...toggles.map(([name, patch]) => ({ name: `dev + ${name}`, claim: withSpec(loadExample('dev'), patch) })),
+];
+
+const resultDocs = (text: string): Unstructured[] =>
+  loadAllYaml(text).filter(
+    (d): d is Unstructured => !!d && typeof d === 'object' && (d as Unstructured).kind === 'Result',
+  );
+
+suite('conformance with the real crossplane render', () => {
+  let fns: RunningFunctions;
+  let synthesized: Synthesized;
+
+  beforeAll(async () => {
+    fns = await startFunctions();
+    synthesized = await synthesize();
+  }, 120_000);
+
+  afterAll(async () => {
+    await fns?.stop();
+  });
+
+  async function compare(
+    claim: Unstructured,
+    flavor: Flavor,
+    observed: Unstructured[],
+    xr: Unstructured,
+  ): Promise<void> {
+    const composition = await loadComposition(flavor);
+    const real = await crossplaneRender({
+      xr,
+      composition,
+      functions: { path: fns.functionsFile },
+      xrd: synthesized.xrds[flavor] as Unstructured,
+      observed: observed.length ? observed : undefined,
+      includeResults: true,
+      timeout: '120s',
+    });
+    expect({ code: real.code, stderr: real.stderr }).toEqual({ code: 0, stderr: '' });
+    const ours = formatRenderOutput(
+      render({ composite: xr, composition, observed, functions: defaultFunctions() }),
+      { includeFunctionResults: true },
+    );
+    expect(diffRenders(real.stdout, ours)).toEqual([]);
+
+    const results = resultDocs(real.stdout).filter((r) => r.severity !== 'SEVERITY_NORMAL');
+    expect(results).toEqual([]);
+
+    const docs = loadAllYaml(real.stdout).filter((d): d is Unstructured => !!d && typeof d === 'object');
+    const composed = docs.filter((d) => d.metadata?.annotations?.['crossplane.io/composition-resource-name']);
+    expect(composed.length).toBeGreaterThan(0);
+    expect(validateRendered(composed)).toEqual([]);
+    void claim;
+  }
+
+  describe.each(cases)('$name', ({ claim }) => {
+    test('the claim is admitted', () => {
+      expect(validateClaim(claim)).toEqual([]);
+    });
+    describe.each(['claim', 'namespaced'] as const)('%s flavor', (flavor) => {
+      test('first render (nothing observed) matches', async () => {
+        await compare(claim, flavor, [], claimToXr(claim, { flavor }));
+      });
+      test('converged render (everything observed and ready) matches', async () => {
+        const converged = await convergeClaim({ claim, flavor });
+        expect(converged.report.converged).toBe(true);
+        await compare(claim, flavor, converged.observed, converged.result.input);
+      });
+    });
+  });
+});
