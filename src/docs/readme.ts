@@ -53,6 +53,34 @@ async function exampleCounts(root: string): Promise<string> {
   ].join('\n');
 }
 
+const targets: Record<string, string> = {
+  'synth.full': '< 5 s',
+  'render.dev.inprocess': '< 50 ms',
+  'render.prod-dr.inprocess': '< 100 ms',
+  'render.vs-crossplane': '≥ 10×',
+  'controller.peak-rss': '< 1 GiB',
+  'controller.latency-p99': '< 1 s',
+  'controller.idle-writes': '0',
+};
+
+function benchTable(file: string): string {
+  const results = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+  const fmt = (v: unknown) => (typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v ?? ''));
+  const context = (e: Record<string, unknown>) =>
+    ['environments', 'resources', 'claim', 'crossplaneMedianMs', 'envstackMedianMs']
+      .filter((k) => e[k] !== undefined)
+      .map((k) => `${k} ${fmt(e[k])}`)
+      .join(', ');
+  return [
+    '| benchmark | median | min | max | unit | runs | target | context |',
+    '|---|---:|---:|---:|---|---:|---|---|',
+    ...Object.entries(results).map(
+      ([name, e]) =>
+        `| \`${name}\` | ${fmt(e.median)} | ${fmt(e.min)} | ${fmt(e.max)} | ${fmt(e.unit)} | ${fmt(e.runs)} | ${targets[name] ?? ''} | ${context(e)} |`,
+    ),
+  ].join('\n');
+}
+
 /** Refreshes the generated sections of README.md under `root`; false when there is none. */
 export async function updateReadme(root: string): Promise<boolean> {
   const file = join(root, 'README.md');
@@ -70,6 +98,8 @@ export async function updateReadme(root: string): Promise<boolean> {
       );
     }
   }
+  const bench = join(root, 'bench', 'results.json');
+  if (existsSync(bench)) text = replaceSection(text, 'bench', benchTable(bench));
   writeFileSync(file, text);
   return true;
 }

@@ -164,6 +164,29 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+const frozenInputs = new WeakMap<object, Unstructured>();
+
+/**
+ * A step's input is the same (large) object on every render of a Composition: copy and deep-freeze it
+ * once instead of copying it per render. Functions must not mutate their request; frozen, they cannot.
+ */
+function frozenInput(input: JsonObject): Unstructured {
+  let frozen = frozenInputs.get(input);
+  if (!frozen) {
+    frozen = deepFreeze(cloneJson(input)) as Unstructured;
+    frozenInputs.set(input, frozen);
+  }
+  return frozen;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
 export function render(input: RenderInput): RenderResult {
   const clock = input.clock ?? (() => RENDER_CONDITION_TIME);
   const xrIn = input.composite;
@@ -194,7 +217,7 @@ export function render(input: RenderInput): RenderResult {
     }
     const req: RunFunctionRequest = { observed: cloneJson(observedState), desired: cloneJson(desired) };
     if (fctx !== undefined) req.context = cloneJson(fctx);
-    if (s.input !== undefined) req.input = cloneJson(s.input);
+    if (s.input !== undefined) req.input = frozenInput(s.input);
 
     let rsp: RunFunctionResponse;
     try {

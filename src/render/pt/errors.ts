@@ -3,7 +3,11 @@ export class GoError extends Error {
   readonly notFound: boolean;
 
   constructor(message: string, notFound = false) {
+    // Go errors are values: no stack. Capturing one dominated render time (most are "not found").
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'GoError';
     this.notFound = notFound;
   }

@@ -124,9 +124,17 @@ export function parse(path: string): Segment[] {
   return segments;
 }
 
+/** Compositions repeat the same few hundred paths on every render: parse each once. */
+const parsed = new Map<string, readonly Segment[]>();
+
 function parseOrWrap(path: string): Segment[] {
+  const hit = parsed.get(path);
+  if (hit) return hit.slice();
   try {
-    return parse(path);
+    const segments = parse(path);
+    if (parsed.size > 50_000) parsed.clear();
+    parsed.set(path, segments.slice());
+    return segments;
   } catch (e) {
     throw new GoError(`cannot parse path ${goQuote(path)}: ${(e as Error).message}`);
   }
