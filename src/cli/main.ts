@@ -125,6 +125,16 @@ async function cmdRender(args: string[]): Promise<number> {
     const maxRounds = Number(values['max-rounds'] ?? 10);
     if (!Number.isInteger(maxRounds) || maxRounds < 1)
       throw new UsageError('--max-rounds takes a whole number ≥ 1');
+    if (values.summary) {
+      const { convergeClaim, formatConvergeReport, convergeFailed } = await import('../render/converge.js');
+      const { result, report } = await convergeClaim({ claim, flavor, group: values.group, maxRounds });
+      console.log(
+        `${file} (${flavor} flavor): ${result.composed.length} composed resources once converged (${report.rounds} renders; the first render has ${report.history[0]?.length ?? 0})\n`,
+      );
+      console.log(summary(result.composed));
+      for (const line of formatConvergeReport(report)) console.error(line);
+      return convergeFailed(report) ? 1 : 0;
+    }
     const { renderConverged } = await import('../render/converge.js');
     const out = await renderConverged({
       claim,
