@@ -5,7 +5,7 @@
  */
 import { loadAllYaml, YAMLException } from '../render/yaml.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Flavor } from '../compose/flavor.js';
@@ -27,6 +27,7 @@ Usage:
   envstack status NAME [-n NAMESPACE] [--watch]
   envstack drift NAME [-n NAMESPACE]
   envstack controller [--flavor claim|namespaced] [--workers N] [--metrics-port P] [--no-leader-election]
+  envstack serve [--socket PATH] [--idle-timeout MINUTES]
 
 Commands:
   synth      write xrds/ and compositions/ (both flavors) from src/
@@ -37,6 +38,7 @@ Commands:
   status     components with progress bars and the blocking error, from the cluster (kubeconfig)
   drift      spec and cloud drift as a table: resource, field, want, have, since
   controller run the status/drift controller (in the cluster; see the Helm chart)
+  serve      keep the CLI loaded: render, validate, lint and graph answer from it, same output, ~10x sooner
 `;
 
 function flavorOf(value: string | undefined, allowBoth = false): Flavor[] {
@@ -278,6 +280,67 @@ async function cmdDrift(args: string[]): Promise<number> {
   return 0;
 }
 
+async function cmdServe(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { socket: { type: 'string' }, 'idle-timeout': { type: 'string' } },
+  });
+  const minutes = Number(values['idle-timeout'] ?? 60);
+  if (!Number.isFinite(minutes) || minutes < 0)
+    throw new UsageError('--idle-timeout takes minutes ≥ 0 (0: never stop when idle)');
+  const { socketPath } = await import('../server/protocol.js');
+  const { serve } = await import('../server/server.js');
+  const socket = values.socket ?? socketPath(repoRoot);
+  await warmUp();
+  const codeDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  let running;
+  try {
+    running = await serve({
+      socket,
+      run: main,
+      watched: [codeDir, join(repoRoot, 'compositions'), join(repoRoot, 'package.json')],
+      idleMs: minutes * 60_000,
+    });
+  } catch (e) {
+    console.error(`envstack serve: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.close());
+  console.error(`envstack serve: listening on ${socket} (stops after ${minutes || 'no'} idle minutes)`);
+  await running.closed;
+  return 0;
+}
+
+/** Loads what a render needs and runs it a few times, so the first request is as quick as the rest. */
+async function warmUp(): Promise<void> {
+  const { renderClaim } = await import('../render/service.js');
+  const { formatRenderOutput } = await import('../render/index.js');
+  const { validateClaim } = await import('../validate/index.js');
+  const claim: Unstructured = {
+    apiVersion: 'platform.envstack.dev/v1alpha1',
+    kind: 'PlatformEnvironment',
+    metadata: { name: 'warm-up', namespace: 'default' },
+    spec: {
+      project: 'warmup',
+      environment: 'prod',
+      owner: 'envstack',
+      region: 'eu-west-1',
+      network: { cidr: '10.30.0.0/16' },
+      serverless: { enabled: true },
+      dr: { enabled: true, region: 'eu-central-1', cidr: '10.31.0.0/16' },
+      observability: { alarmEmail: 'oncall@example.com' },
+    },
+  };
+  const problems = validateClaim(claim, {});
+  if (problems.length) throw new Error(`warm-up claim: ${problems[0].path}: ${problems[0].message}`);
+  for (let i = 0; i < 10; i++) {
+    for (const flavor of ['claim', 'namespaced'] as const) {
+      validateClaim(claim, {});
+      formatRenderOutput(await renderClaim({ claim, flavor }));
+    }
+  }
+}
+
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   synth: cmdSynth,
   render: cmdRender,
@@ -287,6 +350,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   controller: cmdController,
   status: cmdStatus,
   drift: cmdDrift,
+  serve: cmdServe,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -314,12 +378,18 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Exits once stdout and stderr are written out: process.exit alone drops what a full pipe still holds. */
+async function exitAfterFlush(code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((r) => s.write('', r))));
+  process.exit(code);
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (e: unknown) => {
       console.error(`envstack: internal error: ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(70);
+      return exitAfterFlush(70);
     },
   );
 }

@@ -87,3 +87,38 @@ test('render: bad flags and unknown commands exit 2 with usage', async () => {
   expect((await run('render', 'examples/dev.yaml', '--flavor', 'cluster')).code).toBe(2);
   expect((await run('frobnicate')).code).toBe(2);
 });
+
+test('render as a process writes all of a large render into a pipe before it exits', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const expected = await run('render', 'examples/prod-dr.yaml');
+  expect(expected.out.length).toBeGreaterThan(200_000);
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'render', 'examples/prod-dr.yaml'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  expect(stdout).toBe(expected.out);
+});
+
+test('render reads the Composition through its JSON cache with the same result', async () => {
+  const { readdirSync, rmSync } = await import('node:fs');
+  const cache = 'node_modules/.cache/envstack';
+  rmSync(cache, { recursive: true, force: true });
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const renderProcess = () =>
+    promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'render', 'examples/dev.yaml', '--flavor', 'namespaced'],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+  const first = await renderProcess();
+  // other test workers may cache the claim flavor meanwhile
+  expect(readdirSync(cache).filter((f) => f.startsWith('namespaced-'))).toEqual([
+    expect.stringMatching(/^namespaced-[0-9a-f]{16}-v1\.json$/),
+  ]);
+  const second = await renderProcess();
+  expect(second.stdout).toBe(first.stdout);
+  expect(second.stdout).toBe((await run('render', 'examples/dev.yaml', '--flavor', 'namespaced')).out);
+});
