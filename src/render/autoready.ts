@@ -15,7 +15,7 @@ import type {
 import { getConditions } from './conditions.js';
 import { healthCheckFor } from './healthchecks.js';
 import { goQuote } from './goquote.js';
-import { cloneJson, isObject } from './unstructured.js';
+import { cloneJson, isObject, passOn, responseState } from './unstructured.js';
 
 const INPUT_PREFIX =
   'cannot get Function input from *v1.RunFunctionRequest: cannot get function input *v1beta1.Input from *v1.RunFunctionRequest: cannot unmarshal JSON from *structpb.Struct into *v1beta1.Input';
@@ -70,7 +70,7 @@ function observedReady(observed: JsonObject): boolean {
 }
 
 export const autoReady: CompositionFunction = (req: RunFunctionRequest): RunFunctionResponse => {
-  const rsp: RunFunctionResponse = { desired: cloneJson(req.desired), results: [] };
+  const rsp: RunFunctionResponse = { desired: responseState(req.desired), results: [] };
   if (req.context !== undefined) rsp.context = cloneJson(req.context);
   const err = inputError(req.input);
   if (err) {
@@ -84,7 +84,9 @@ export const autoReady: CompositionFunction = (req: RunFunctionRequest): RunFunc
     const or = req.observed.resources?.[name]?.resource;
     if (ready === 'READY_UNSPECIFIED' && isObject(or) && observedReady(or)) ready = 'READY_TRUE';
     out[name] = { resource: dr.resource, ready };
+    passOn(autoReady, dr.resource);
   }
+  passOn(autoReady, rsp.desired.composite?.resource);
   rsp.desired = { ...rsp.desired, resources: out };
   return rsp;
 };

@@ -17,13 +17,17 @@ import { type Condition, formatTime, setConditions } from './conditions.js';
 import {
   addControllerReference,
   addToStringMap,
+  adoptJson,
   cloneJson,
+  frozenCloneJson,
   getPath,
   getString,
   getStringMap,
   goStringCompare,
   isObject,
+  runStep,
   setMetaString,
+  type OwnerReference,
 } from './unstructured.js';
 
 export const ANNOTATION_COMPOSITION_RESOURCE_NAME = 'crossplane.io/composition-resource-name';
@@ -127,10 +131,12 @@ function checkInputs(xr: Unstructured, comp: Unstructured): PipelineStep[] {
 
 const READY_VALUES: ReadonlySet<string> = new Set(['READY_UNSPECIFIED', 'READY_TRUE', 'READY_FALSE']);
 
-function normalizeResource(r: FnResource | undefined): FnResource {
-  const out: FnResource = { resource: isObject(r?.resource) ? cloneJson(r.resource) : {} };
+/** A resource as it crosses the gRPC boundary; `copy` makes render's own copy of its body. */
+function normalizeResource(r: FnResource | undefined, copy: (v: Unstructured) => Unstructured): FnResource {
+  const out: FnResource = { resource: isObject(r?.resource) ? copy(r.resource) : {} };
   if (r?.connectionDetails && Object.keys(r.connectionDetails).length > 0) {
-    out.connectionDetails = { ...r.connectionDetails };
+    // As the next request carries them (this state goes to the next function as it is).
+    out.connectionDetails = cloneJson(r.connectionDetails);
   }
   out.ready = r?.ready && READY_VALUES.has(r.ready) ? r.ready : 'READY_UNSPECIFIED';
   return out;
@@ -139,8 +145,11 @@ function normalizeResource(r: FnResource | undefined): FnResource {
 /** What a State looks like after crossing the gRPC boundary. */
 function normalizeState(s: FnState | undefined): FnState {
   const out: FnState = { resources: {} };
-  if (s?.composite) out.composite = normalizeResource(s.composite);
-  for (const [name, r] of Object.entries(s?.resources ?? {})) out.resources[name] = normalizeResource(r);
+  if (s?.composite) out.composite = normalizeResource(s.composite, adoptJson);
+  for (const [name, r] of Object.entries(s?.resources ?? {})) {
+    // Assigning `__proto__` never made it a key (see cloneJson).
+    if (name !== '__proto__') out.resources[name] = normalizeResource(r, adoptJson);
+  }
   return out;
 }
 
@@ -173,18 +182,10 @@ const frozenInputs = new WeakMap<object, Unstructured>();
 function frozenInput(input: JsonObject): Unstructured {
   let frozen = frozenInputs.get(input);
   if (!frozen) {
-    frozen = deepFreeze(cloneJson(input)) as Unstructured;
+    frozen = frozenCloneJson(input) as Unstructured;
     frozenInputs.set(input, frozen);
   }
   return frozen;
-}
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object') {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
 }
 
 export function render(input: RenderInput): RenderResult {
@@ -193,11 +194,14 @@ export function render(input: RenderInput): RenderResult {
   const steps = checkInputs(xrIn, input.composition);
 
   const observedByName = new Map<string, Unstructured>();
-  const observedState: FnState = { composite: normalizeResource({ resource: xrIn }), resources: {} };
+  const observedState: FnState = {
+    composite: normalizeResource({ resource: xrIn }, cloneJson),
+    resources: {},
+  };
   for (const o of input.observed ?? []) {
     const name = getStringMap(o, 'annotations')?.[ANNOTATION_COMPOSITION_RESOURCE_NAME] ?? '';
     observedByName.set(name, o);
-    observedState.resources[name] = normalizeResource({ resource: o });
+    if (name !== '__proto__') observedState.resources[name] = normalizeResource({ resource: o }, cloneJson);
   }
 
   let desired: FnState = { resources: {} };
@@ -205,7 +209,8 @@ export function render(input: RenderInput): RenderResult {
   const results: Unstructured[] = [];
   const conditions: Condition[] = [];
 
-  for (const s of steps) {
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
     for (const secret of s.secretCredentials) {
       throw new RenderError(`cannot get credentials from secret "${secret}": secret "${secret}" not found`);
     }
@@ -215,13 +220,17 @@ export function render(input: RenderInput): RenderResult {
         `cannot run pipeline step "${s.step}": unknown Function "${s.functionName}" - does it exist in your Functions file?`,
       );
     }
-    const req: RunFunctionRequest = { observed: cloneJson(observedState), desired: cloneJson(desired) };
-    if (fctx !== undefined) req.context = cloneJson(fctx);
+    // What a function receives is its own: it may modify it without changing what later steps see.
+    // The desired state and context are replaced by the function's response, so they need no copy;
+    // the observed state is used again by every later step, so all but the last get a copy.
+    const last = i === steps.length - 1;
+    const req: RunFunctionRequest = { observed: last ? observedState : cloneJson(observedState), desired };
+    if (fctx !== undefined) req.context = fctx;
     if (s.input !== undefined) req.input = frozenInput(s.input);
 
     let rsp: RunFunctionResponse;
     try {
-      rsp = fn(req);
+      rsp = runStep(fn, req);
     } catch (e) {
       throw new RenderError(`cannot run pipeline step "${s.step}": ${errorText(e)}`);
     }
@@ -253,10 +262,13 @@ export function render(input: RenderInput): RenderResult {
   }
 
   const unready: string[] = [];
-  const composed: Unstructured[] = [];
+  // Each with its composition-resource-name annotation, which setComposedResourceMetadata sets to its name.
+  const named: { name: string; cd: Unstructured }[] = [];
+  const metadata = composedResourceMetadata(xrIn);
   for (const [name, dr] of Object.entries(desired.resources)) {
     if (dr.ready !== 'READY_TRUE') unready.push(name);
-    const cd = cloneJson(dr.resource);
+    // The last response, normalized: nothing else holds it.
+    const cd = dr.resource;
     const or = observedByName.get(name);
     if (or) {
       setMetaString(cd, 'namespace', getString(or, 'metadata', 'namespace'));
@@ -264,22 +276,17 @@ export function render(input: RenderInput): RenderResult {
       setMetaString(cd, 'generateName', getString(or, 'metadata', 'generateName'));
     }
     try {
-      setComposedResourceMetadata(cd, xrIn, name);
+      applyComposedResourceMetadata(cd, metadata, name);
     } catch (e) {
       throw new RenderError(
         `cannot render composed resource "${name}" metadata: cannot set composite resource "${getString(xrIn, 'metadata', 'name')}" as controller ref of composed resource: ${errorText(e)}`,
       );
     }
-    composed.push(cd);
+    named.push({ name, cd });
   }
-  composed.sort((a, b) =>
-    goStringCompare(
-      getStringMap(a, 'annotations')?.[ANNOTATION_COMPOSITION_RESOURCE_NAME] ?? '',
-      getStringMap(b, 'annotations')?.[ANNOTATION_COMPOSITION_RESOURCE_NAME] ?? '',
-    ),
-  );
+  const composed = named.sort((a, b) => goStringCompare(a.name, b.name)).map((n) => n.cd);
 
-  const xr: Unstructured = cloneJson(desired.composite?.resource ?? {});
+  const xr: Unstructured = desired.composite?.resource ?? {};
   xr.apiVersion = xrIn.apiVersion ?? '';
   xr.kind = xrIn.kind ?? '';
   setMetaString(xr, 'name', getString(xrIn, 'metadata', 'name'));
@@ -323,27 +330,48 @@ export function render(input: RenderInput): RenderResult {
 
 /** render.SetComposedResourceMetadata. */
 export function setComposedResourceMetadata(cd: Unstructured, xr: Unstructured, name: string): void {
+  applyComposedResourceMetadata(cd, composedResourceMetadata(xr), name);
+}
+
+/** What SetComposedResourceMetadata takes from the XR (the same for every composed resource). */
+interface ComposedMetadata {
+  prefix: string;
+  namespace: string;
+  claimLabels?: Record<string, string>;
+  owner: OwnerReference;
+}
+
+function composedResourceMetadata(xr: Unstructured): ComposedMetadata {
   const xrLabels = getStringMap(xr, 'labels') ?? {};
   const prefix = xrLabels[LABEL_COMPOSITE] || getString(xr, 'metadata', 'name');
+  return {
+    prefix,
+    namespace: getString(xr, 'metadata', 'namespace'),
+    claimLabels:
+      xrLabels[LABEL_CLAIM_NAME] && xrLabels[LABEL_CLAIM_NAMESPACE]
+        ? {
+            [LABEL_CLAIM_NAMESPACE]: xrLabels[LABEL_CLAIM_NAMESPACE],
+            [LABEL_CLAIM_NAME]: xrLabels[LABEL_CLAIM_NAME],
+          }
+        : undefined,
+    owner: {
+      apiVersion: xr.apiVersion ?? '',
+      kind: xr.kind ?? '',
+      name: getString(xr, 'metadata', 'name'),
+      uid: getString(xr, 'metadata', 'uid'),
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  };
+}
+
+function applyComposedResourceMetadata(cd: Unstructured, m: ComposedMetadata, name: string): void {
   if (getString(cd, 'metadata', 'name') === '' && getString(cd, 'metadata', 'generateName') === '') {
-    setMetaString(cd, 'generateName', `${prefix}-`);
+    setMetaString(cd, 'generateName', `${m.prefix}-`);
   }
-  const ns = getString(xr, 'metadata', 'namespace');
-  if (ns !== '') setMetaString(cd, 'namespace', ns);
+  if (m.namespace !== '') setMetaString(cd, 'namespace', m.namespace);
   addToStringMap(cd, 'annotations', { [ANNOTATION_COMPOSITION_RESOURCE_NAME]: name });
-  addToStringMap(cd, 'labels', { [LABEL_COMPOSITE]: prefix });
-  if (xrLabels[LABEL_CLAIM_NAME] && xrLabels[LABEL_CLAIM_NAMESPACE]) {
-    addToStringMap(cd, 'labels', {
-      [LABEL_CLAIM_NAMESPACE]: xrLabels[LABEL_CLAIM_NAMESPACE],
-      [LABEL_CLAIM_NAME]: xrLabels[LABEL_CLAIM_NAME],
-    });
-  }
-  addControllerReference(cd, {
-    apiVersion: xr.apiVersion ?? '',
-    kind: xr.kind ?? '',
-    name: getString(xr, 'metadata', 'name'),
-    uid: getString(xr, 'metadata', 'uid'),
-    controller: true,
-    blockOwnerDeletion: true,
-  });
+  addToStringMap(cd, 'labels', { [LABEL_COMPOSITE]: m.prefix });
+  if (m.claimLabels) addToStringMap(cd, 'labels', m.claimLabels);
+  addControllerReference(cd, m.owner);
 }

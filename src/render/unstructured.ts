@@ -2,23 +2,134 @@
  * The few k8s.io/apimachinery Unstructured accessors and crossplane-runtime helpers render relies on,
  * with the same edge behaviour (e.g. a labels map holding a non-string reads as absent).
  */
-import type { JsonObject, Unstructured } from './fnapi.js';
+import type {
+  CompositionFunction,
+  FnState,
+  JsonObject,
+  RunFunctionRequest,
+  RunFunctionResponse,
+  Unstructured,
+} from './fnapi.js';
 
 export const isObject = (v: unknown): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A JSON-semantics deep copy: drops undefined fields, turns bigint into number. */
+/**
+ * A JSON-semantics deep copy: drops undefined fields, turns bigint into number. A `__proto__` key is
+ * dropped, as assigning it always did (it set the copy's prototype, which the next copy shed).
+ */
 export function cloneJson<T>(v: T): T {
   return structClone(v) as T;
 }
 
 function structClone(v: unknown): unknown {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map((x) => structClone(x));
+  if (typeof v !== 'object') {
+    if (v === undefined) return null;
+    return typeof v === 'bigint' ? Number(v) : v;
+  }
+  if (v === null) return null;
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = structClone(v[i]);
+    return out;
+  }
   const out: JsonObject = {};
-  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = structClone(x);
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const x = (v as JsonObject)[k];
+    if (x !== undefined && k !== '__proto__') out[k] = structClone(x);
+  }
+  return out;
+}
+
+/**
+ * Passing state between pipeline steps without copying it. render copies each response it receives
+ * (a response "crosses gRPC"): cloneJson normalizes it and makes it render's own. A built-in function
+ * that render runs as a step (not one wrapped in another function, which may change its response) can
+ * spare that copy for an object it hands over: one cloneJson would leave as it is (plain JSON, no
+ * undefined, no bigint, no `__proto__` key) that nothing but the response references. It can also
+ * pass on, unchanged, a resource render gave it in the request (render made those; see adoptJson).
+ */
+const handedOver = new WeakSet<object>();
+const normalizedByRender = new WeakSet<object>();
+let runningStep: unknown;
+
+/** render runs each pipeline step through this. */
+export function runStep(fn: CompositionFunction, req: RunFunctionRequest): RunFunctionResponse {
+  const outer = runningStep;
+  runningStep = fn;
+  try {
+    return fn(req);
+  } finally {
+    runningStep = outer;
+  }
+}
+
+/** For `fn`'s response: `v` equals its own cloneJson and nothing else will reference it. */
+export function handOver(fn: CompositionFunction, v: object): void {
+  if (runningStep === fn) handedOver.add(v);
+}
+
+/** For `fn`'s response: `v`, from its request, is passed on unchanged and referenced once. */
+export function passOn(fn: CompositionFunction, v: unknown): void {
+  if (runningStep === fn && typeof v === 'object' && v !== null && normalizedByRender.has(v)) {
+    handedOver.add(v);
+  }
+}
+
+/** render's copy of a response object: the object itself if it was handed over (only once), else a clone. */
+export function adoptJson<T>(v: T): T {
+  const own = typeof v === 'object' && v !== null && handedOver.delete(v) ? v : cloneJson(v);
+  if (typeof own === 'object' && own !== null) normalizedByRender.add(own);
+  return own;
+}
+
+const deepFrozen = new WeakSet<object>();
+
+/** cloneJson, with the copy frozen all the way down (and remembered as such: see isDeepFrozen). */
+export function frozenCloneJson<T>(v: T): T {
+  const out = frozenClone(v);
+  if (typeof out === 'object' && out !== null) deepFrozen.add(out);
+  return out as T;
+}
+
+function frozenClone(v: unknown): unknown {
+  if (typeof v !== 'object') {
+    if (v === undefined) return null;
+    return typeof v === 'bigint' ? Number(v) : v;
+  }
+  if (v === null) return null;
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = frozenClone(v[i]);
+    return Object.freeze(out);
+  }
+  const out: JsonObject = {};
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const x = (v as JsonObject)[k];
+    if (x !== undefined && k !== '__proto__') out[k] = frozenClone(x);
+  }
+  return Object.freeze(out);
+}
+
+/** Whether v came from frozenCloneJson: it and everything in it can never change. */
+export function isDeepFrozen(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && deepFrozen.has(v);
+}
+
+/**
+ * A function's response state, started from its request's: the state and its resources map are new,
+ * the resources themselves are the request's. Functions change only what is their own, and render
+ * copies every response it receives, so the sharing is never seen.
+ */
+export function responseState(s: FnState): FnState {
+  const out: FnState = { ...s };
+  if (isObject(s.resources)) out.resources = { ...s.resources };
   return out;
 }
 
@@ -64,7 +175,8 @@ export function getStringMap(
   const m = getPath(u, ['metadata', field]);
   if (!isObject(m)) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m)) {
+  for (const k of Object.keys(m)) {
+    const v = m[k];
     if (typeof v !== 'string') return undefined;
     out[k] = v;
   }
@@ -126,6 +238,16 @@ export function addControllerReference(u: Unstructured, ref: OwnerReference): vo
 
 /** Go's sort.Strings / string < ordering (bytewise UTF-8, i.e. code point order). */
 export function goStringCompare(a: string, b: string): number {
+  // Below the surrogates, UTF-16 code unit order is code point order.
+  const n = a.length < b.length ? a.length : b.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x >= 0xd800 || y >= 0xd800) break;
+    if (x !== y) return x - y;
+  }
+  if (i === n && !hasSurrogate(a, n) && !hasSurrogate(b, n)) return a.length - b.length;
   const ac = Array.from(a);
   const bc = Array.from(b);
   for (let i = 0; i < ac.length && i < bc.length; i++) {
@@ -133,4 +255,9 @@ export function goStringCompare(a: string, b: string): number {
     if (d !== 0) return d;
   }
   return ac.length - bc.length;
+}
+
+function hasSurrogate(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) >= 0xd800) return true;
+  return false;
 }

@@ -17,7 +17,7 @@ export type Segment = { type: 'field'; field: string } | { type: 'index'; index:
 
 const MAX_FIELD_PATH_INDEX = 1024;
 
-export function segmentsString(sg: Segment[]): string {
+export function segmentsString(sg: readonly Segment[]): string {
   let b = '';
   for (const s of sg) {
     if (s.type === 'field') {
@@ -127,46 +127,66 @@ export function parse(path: string): Segment[] {
 /** Compositions repeat the same few hundred paths on every render: parse each once. */
 const parsed = new Map<string, readonly Segment[]>();
 
-function parseOrWrap(path: string): Segment[] {
+function parseOrWrap(path: string): readonly Segment[] {
   const hit = parsed.get(path);
-  if (hit) return hit.slice();
+  if (hit) return hit;
+  let segments: Segment[];
   try {
-    const segments = parse(path);
-    if (parsed.size > 50_000) parsed.clear();
-    parsed.set(path, segments.slice());
-    return segments;
+    segments = parse(path);
   } catch (e) {
     throw new GoError(`cannot parse path ${goQuote(path)}: ${(e as Error).message}`);
   }
+  // Shared by every use of the path: readonly, never modified.
+  if (parsed.size > 50_000) parsed.clear();
+  parsed.set(path, segments);
+  return segments;
 }
 
-function getFrom(it0: GoValue, s: Segment[]): GoValue {
+/** What lookup() returns for a path that is not there; notFoundError() says why. */
+const NOT_FOUND: unique symbol = Symbol('not found');
+let notFoundAt: { s: readonly Segment[]; upTo: number; what: string } = { s: [], upTo: 0, what: '' };
+
+function notFound(s: readonly Segment[], upTo: number, what: string): typeof NOT_FOUND {
+  notFoundAt = { s, upTo, what };
+  return NOT_FOUND;
+}
+
+/** The error getFrom throws for what the last lookup() did not find. */
+function notFoundError(): GoError {
+  const { s, upTo, what } = notFoundAt;
+  return new GoError(`${segmentsString(s.slice(0, upTo))}: ${what}`, true);
+}
+
+/** getFrom without the cost of an error when the path is simply not there (patch sources often are not). */
+function lookup(it0: GoValue, s: readonly Segment[]): GoValue | typeof NOT_FOUND {
   let it = it0;
   for (let i = 0; i < s.length; i++) {
     const cur = s[i];
     const final = i === s.length - 1;
     if (cur.type === 'index') {
       if (!Array.isArray(it)) throw new GoError(`${segmentsString(s.slice(0, i))}: not an array`);
-      if (cur.index >= it.length) {
-        throw new GoError(`${segmentsString(s.slice(0, i + 1))}: no such element`, true);
-      }
+      if (cur.index >= it.length) return notFound(s, i + 1, 'no such element');
       if (final) return it[cur.index];
       it = it[cur.index];
     } else {
       if (isGoMap(it)) {
-        if (!hasKey(it, cur.field)) {
-          throw new GoError(`${segmentsString(s.slice(0, i + 1))}: no such field`, true);
-        }
+        if (!hasKey(it, cur.field)) return notFound(s, i + 1, 'no such field');
         if (final) return it[cur.field];
         it = it[cur.field];
       } else if (it === null) {
-        throw new GoError(`${segmentsString(s.slice(0, i))}: expected map, got nil`, true);
+        return notFound(s, i, 'expected map, got nil');
       } else {
         throw new GoError(`${segmentsString(s.slice(0, i))}: not an object`);
       }
     }
   }
   return null;
+}
+
+function getFrom(it0: GoValue, s: readonly Segment[]): GoValue {
+  const v = lookup(it0, s);
+  if (v === NOT_FOUND) throw notFoundError();
+  return v;
 }
 
 function prepare(container: GoValue[] | GoMap, key: number | string, next: Segment): void {
@@ -188,6 +208,153 @@ function prepare(container: GoValue[] | GoMap, key: number | string, next: Segme
   if (!Array.isArray(na)) return;
   if (next.index < na.length) return;
   put([...na, ...new Array<GoValue>(next.index - na.length + 1).fill(null)]);
+}
+
+/**
+ * Paved.MergeValue for an object that is never modified in place except through here: returns the
+ * merged object, which shares every subtree the merge did not write with `object` (so for such objects
+ * the same as merging into a deep copy, as patches do, while copying only the path written).
+ *
+ * `owned` holds the containers earlier merges into this object made for themselves (copies of shared
+ * ones): referenced from nowhere but the object, they are written in place. That is only done when the
+ * write cannot fail half way (nor change the kind, which the caller checks): a failed patch leaves the
+ * object as it was.
+ */
+export function mergeValueCopyOnWrite(
+  object: GoMap,
+  path: string,
+  value: GoValue,
+  mo: MergeOptions | undefined,
+  owned: Set<object>,
+): GoMap {
+  const merged = mergedAt(object, path, value, mo);
+  const segments = parseOrWrap(path);
+  const v = marshalled(merged);
+  checkIndexes(segments);
+  const first = segments[0];
+  if (!walkSucceeds(object, segments) || (first?.type === 'field' && first.field === 'kind')) {
+    const copy: GoMap = { ...object };
+    walkAndSet(copy, segments, v, shallowCopy);
+    return copy;
+  }
+  const own = (c: GoValue): GoValue => {
+    if (typeof c !== 'object' || c === null || owned.has(c)) return c;
+    const copy = shallowCopy(c);
+    owned.add(copy as object);
+    return copy;
+  };
+  const root = own(object) as GoMap;
+  walkAndSet(root, segments, v, own);
+  return root;
+}
+
+/** Whether walkAndSet would get to the end of the path (as it prepares the containers on its way). */
+function walkSucceeds(object: GoMap, s: readonly Segment[]): boolean {
+  let into: GoValue = object;
+  for (let i = 0; i < s.length; i++) {
+    const cur = s[i];
+    if (i === s.length - 1) {
+      return cur.type === 'index' ? Array.isArray(into) && cur.index < into.length : isGoMap(into);
+    }
+    let child: GoValue;
+    if (cur.type === 'index') {
+      if (!Array.isArray(into) || cur.index >= into.length) return false;
+      child = into[cur.index];
+      // prepare() makes a null element what the next segment needs, and so on to the end.
+      if (child === null) return true;
+    } else {
+      if (!isGoMap(into)) return false;
+      if (!hasKey(into, cur.field)) return true;
+      child = into[cur.field];
+    }
+    const next = s[i + 1];
+    // prepare() extends a short array with nulls for the next segment's index.
+    if (next.type === 'index' && Array.isArray(child) && next.index >= child.length) return true;
+    into = child;
+  }
+  return true;
+}
+
+/** The value MergeValue sets: with merge options, merged into a copy of what is at path. */
+function mergedAt(object: GoMap, path: string, value: GoValue, mo: MergeOptions | undefined): GoValue {
+  // Without options the current value is not used, and an error reading it is ignored.
+  let dst: GoValue = null;
+  if (mo !== undefined) {
+    const got = lookup(object, parseOrWrap(path));
+    dst = got === NOT_FOUND ? null : got;
+  }
+  return mergeValues(dst === null ? null : deepCopy(dst), value, mo);
+}
+
+function marshalled(value: GoValue): GoValue {
+  try {
+    return roundTripPreserveInts(value);
+  } catch (e) {
+    throw new GoError(`cannot marshal value to JSON: ${(e as Error).message}`);
+  }
+}
+
+function checkIndexes(s: readonly Segment[]): void {
+  for (let i = 0; i < s.length; i++) {
+    const seg = s[i];
+    if (seg.type === 'index' && seg.index > MAX_FIELD_PATH_INDEX) {
+      throw new GoError(`index ${seg.index} is greater than max allowed index ${MAX_FIELD_PATH_INDEX}`);
+    }
+  }
+}
+
+function setSegments(object: GoMap, s: readonly Segment[], value: GoValue): void {
+  const v = marshalled(value);
+  checkIndexes(s);
+  walkAndSet(object, s, v, undefined);
+}
+
+function shallowCopy(v: GoValue): GoValue {
+  if (typeof v !== 'object' || v === null) return v;
+  return Array.isArray(v) ? v.slice() : { ...v };
+}
+
+/**
+ * Paved.setValue's walk. With `writable`, each container below `object` is passed through it before it
+ * is written, and what it returns (a copy, say) is put in its place.
+ */
+function walkAndSet(
+  object: GoMap,
+  s: readonly Segment[],
+  v: GoValue,
+  writable: ((c: GoValue) => GoValue) | undefined,
+): void {
+  let into: GoValue = object;
+  for (let i = 0; i < s.length; i++) {
+    const cur = s[i];
+    const final = i === s.length - 1;
+    if (cur.type === 'index') {
+      if (!Array.isArray(into)) throw new GoError(`${segmentsString(s.slice(0, i))} is not an array`);
+      if (cur.index >= into.length) {
+        // Go would panic (index out of range) here; only reachable with a malformed object.
+        throw new GoError(`${segmentsString(s.slice(0, i + 1))}: index out of range`);
+      }
+      if (final) {
+        into[cur.index] = v;
+        return;
+      }
+      prepare(into, cur.index, s[i + 1]);
+      if (writable) into[cur.index] = writable(into[cur.index]);
+      into = into[cur.index];
+    } else {
+      if (!isGoMap(into)) throw new GoError(`${segmentsString(s.slice(0, i))} is not an object`);
+      if (final) {
+        setKey(into, cur.field, v);
+        return;
+      }
+      prepare(into, cur.field, s[i + 1]);
+      if (writable) {
+        const w = writable(into[cur.field]);
+        if (w !== into[cur.field]) setKey(into, cur.field, w);
+      }
+      into = into[cur.field];
+    }
+  }
 }
 
 /** A paved object: an unstructured map with fieldpath accessors. It is modified in place. */
@@ -217,61 +384,13 @@ export class Paved {
   }
 
   setValue(path: string, value: GoValue): void {
-    this.setSegments(parseOrWrap(path), value);
-  }
-
-  private setSegments(s: Segment[], value: GoValue): void {
-    let v: GoValue;
-    try {
-      v = roundTripPreserveInts(value);
-    } catch (e) {
-      throw new GoError(`cannot marshal value to JSON: ${(e as Error).message}`);
-    }
-    for (const seg of s) {
-      if (seg.type === 'index' && seg.index > MAX_FIELD_PATH_INDEX) {
-        throw new GoError(`index ${seg.index} is greater than max allowed index ${MAX_FIELD_PATH_INDEX}`);
-      }
-    }
-    let into: GoValue = this.object;
-    for (let i = 0; i < s.length; i++) {
-      const cur = s[i];
-      const final = i === s.length - 1;
-      if (cur.type === 'index') {
-        if (!Array.isArray(into)) throw new GoError(`${segmentsString(s.slice(0, i))} is not an array`);
-        if (cur.index >= into.length) {
-          // Go would panic (index out of range) here; only reachable with a malformed object.
-          throw new GoError(`${segmentsString(s.slice(0, i + 1))}: index out of range`);
-        }
-        if (final) {
-          into[cur.index] = v;
-          return;
-        }
-        prepare(into, cur.index, s[i + 1]);
-        into = into[cur.index];
-      } else {
-        if (!isGoMap(into)) throw new GoError(`${segmentsString(s.slice(0, i))} is not an object`);
-        if (final) {
-          setKey(into, cur.field, v);
-          return;
-        }
-        prepare(into, cur.field, s[i + 1]);
-        into = into[cur.field];
-      }
-    }
+    setSegments(this.object, parseOrWrap(path), value);
   }
 
   /** Paved.MergeValue: merge (per the options) into whatever is at path, then set it. */
   mergeValue(path: string, value: GoValue, mo: MergeOptions | undefined): void {
-    let dst: GoValue = null;
-    try {
-      dst = this.getValue(path);
-    } catch (e) {
-      if (!(e instanceof GoError && e.notFound) && mo !== undefined) throw e;
-      dst = null;
-    }
-    if (mo === undefined) dst = null;
-    const merged = mergeValues(dst === null ? null : deepCopy(dst), value, mo);
-    this.setValue(path, merged);
+    const merged = mergedAt(this.object, path, value, mo);
+    setSegments(this.object, parseOrWrap(path), merged);
   }
 
   /** Paved.ExpandWildcards: every concrete path matching a path with '*' segments. */

@@ -6,6 +6,7 @@ import type {
   RunFunctionRequest,
   RunFunctionResponse,
 } from '../fnapi.js';
+import { handOver, isDeepFrozen } from '../unstructured.js';
 import { GoError, asGoError, isNotFound, wrap } from './errors.js';
 import {
   composeConnectionSecret,
@@ -13,8 +14,17 @@ import {
   supportsConnectionDetails,
 } from './connection.js';
 import { goQuote } from './gofmt.js';
-import { deepCopy, fromJson, isGoMap, roundTripPreserveInts, setKey, toJson, type GoMap } from './govalue.js';
-import { decodeResources, fromPolicy, patchType, type Resources } from './input.js';
+import {
+  deepCopy,
+  fromJson,
+  isGoMap,
+  roundTripPreserveInts,
+  setKey,
+  toJson,
+  toJsonChecked,
+  type GoMap,
+} from './govalue.js';
+import { decodeResources, fromPolicy, patchType, type ComposedTemplate, type Resources } from './input.js';
 import {
   applyComposedPatch,
   applyEnvironmentPatch,
@@ -40,17 +50,23 @@ function str(o: GoMap, ...path: string[]): string {
   return typeof cur === 'string' ? cur : '';
 }
 
-/** unstructured.SetName / SetNamespace: an empty value removes the field. */
-function setMeta(o: GoMap, field: 'name' | 'namespace', value: string): void {
-  const md = o.metadata;
+/** unstructured.SetName / SetNamespace: an empty value removes the field. Copies what it changes. */
+function setMeta(h: Holder, field: 'name' | 'namespace', value: string): void {
+  const md = h.obj.metadata;
   if (value === '') {
-    if (isGoMap(md)) delete md[field];
+    if (isGoMap(md)) {
+      const m = { ...md };
+      delete m[field];
+      h.obj = { ...h.obj, metadata: m };
+    }
     return;
   }
   if (md === undefined || md === null) {
-    o.metadata = { [field]: value };
+    h.obj = { ...h.obj, metadata: { [field]: value } };
   } else if (isGoMap(md)) {
-    setKey(md, field, value);
+    const m = { ...md };
+    setKey(m, field, value);
+    h.obj = { ...h.obj, metadata: m };
   }
 }
 
@@ -62,6 +78,62 @@ function asObject(v: unknown): GoMap {
 interface Desired {
   resource: GoMap;
   ready: Ready;
+}
+
+/** The Function input decoded, validated and with PatchSets resolved; or the fatal message of a step. */
+interface PreparedInput {
+  fatal?: string;
+  input?: Resources;
+  /** Set when resolving PatchSets fails (reported after the request's state is read, as before). */
+  ctsFatal?: string;
+  cts?: ComposedTemplate[];
+  /**
+   * cts[i].base decoded, once it has been. Shared by every render of the template: a holder marked
+   * `decoded` never writes into what it does not own (patches and setMeta copy what they write).
+   */
+  bases?: (GoMap | undefined)[];
+}
+
+/**
+ * A Composition's step input is one deep-frozen object on every render (the engine freezes it): decode,
+ * validate and resolve it once. Nothing downstream modifies the decoded input.
+ */
+const preparedInputs = new WeakMap<object, PreparedInput>();
+
+function prepareInput(raw: RunFunctionRequest['input']): PreparedInput {
+  const cacheable = isDeepFrozen(raw);
+  if (cacheable) {
+    const hit = preparedInputs.get(raw as object);
+    if (hit) return hit;
+  }
+  const prepared = decodeAndResolve(raw);
+  if (cacheable) preparedInputs.set(raw as object, prepared);
+  return prepared;
+}
+
+function decodeAndResolve(raw: RunFunctionRequest['input']): PreparedInput {
+  let input: Resources;
+  try {
+    input = decodeResources(raw ?? {}, isDeepFrozen(raw));
+  } catch (e) {
+    return {
+      fatal: wrap(
+        wrap(
+          wrap(e, 'cannot unmarshal JSON from *structpb.Struct into *v1beta1.Resources'),
+          'cannot get function input *v1beta1.Resources from *v1.RunFunctionRequest',
+        ),
+        'cannot get Function input',
+      ).message,
+    };
+  }
+  const verr = validateResources(input);
+  if (verr) return { fatal: wrap(verr, 'invalid Function input').message };
+  try {
+    const cts = composedTemplates(input);
+    return { input, cts, bases: new Array<GoMap | undefined>(cts.length) };
+  } catch (e) {
+    return { input, ctsFatal: wrap(e, 'cannot resolve PatchSets').message };
+  }
 }
 
 function run(req: RunFunctionRequest, rsp: RunFunctionResponse): void {
@@ -80,26 +152,12 @@ function run(req: RunFunctionRequest, rsp: RunFunctionResponse): void {
     });
   };
 
-  let input: Resources;
-  try {
-    input = decodeResources(req.input ?? {});
-  } catch (e) {
-    fatal(
-      wrap(
-        wrap(
-          wrap(e, 'cannot unmarshal JSON from *structpb.Struct into *v1beta1.Resources'),
-          'cannot get function input *v1beta1.Resources from *v1.RunFunctionRequest',
-        ),
-        'cannot get Function input',
-      ),
-    );
+  const prepared = prepareInput(req.input);
+  if (prepared.fatal !== undefined) {
+    fatal(prepared.fatal);
     return;
   }
-  const verr = validateResources(input);
-  if (verr) {
-    fatal(wrap(verr, 'invalid Function input'));
-    return;
-  }
+  const input = prepared.input as Resources;
 
   const oxr = asObject(req.observed.composite?.resource ?? {});
   const dxr: Holder = { obj: asObject(req.desired.composite?.resource ?? {}) };
@@ -116,13 +174,12 @@ function run(req: RunFunctionRequest, rsp: RunFunctionResponse): void {
     desired.set(name, { resource: asObject(r.resource), ready: r.ready ?? 'READY_UNSPECIFIED' });
   }
 
-  let cts;
-  try {
-    cts = composedTemplates(input);
-  } catch (e) {
-    fatal(wrap(e, 'cannot resolve PatchSets'));
+  if (prepared.ctsFatal !== undefined) {
+    fatal(prepared.ctsFatal);
     return;
   }
+  const cts = prepared.cts as ComposedTemplate[];
+  const bases = prepared.bases as (GoMap | undefined)[];
 
   const env: Holder = { obj: {} };
   const ctxEnv = req.context?.[ENVIRONMENT_CONTEXT_KEY];
@@ -146,7 +203,8 @@ function run(req: RunFunctionRequest, rsp: RunFunctionResponse): void {
   }
 
   let skipped = 0;
-  for (const t of cts) {
+  for (let ti = 0; ti < cts.length; ti++) {
+    const t = cts[ti];
     let dcd: Holder;
     let ready: Ready = 'READY_UNSPECIFIED';
     if (t.base === undefined) {
@@ -161,30 +219,36 @@ function run(req: RunFunctionRequest, rsp: RunFunctionResponse): void {
       }
       dcd = { obj: deepCopy(prev.resource) as GoMap };
     } else {
-      const base = roundTripPreserveInts(t.base);
-      if (!isGoMap(base)) {
-        fatal(
-          new GoError(
-            `cannot parse base template of composed resource ${goQuote(t.name)}: json: cannot unmarshal ${Array.isArray(base) ? 'array' : typeof base} into Go value of type map[string]interface {}`,
-          ),
-        );
-        return;
+      const cached = bases[ti];
+      if (cached !== undefined) {
+        dcd = { obj: cached, decoded: true };
+      } else {
+        const base = roundTripPreserveInts(t.base);
+        if (!isGoMap(base)) {
+          fatal(
+            new GoError(
+              `cannot parse base template of composed resource ${goQuote(t.name)}: json: cannot unmarshal ${Array.isArray(base) ? 'array' : typeof base} into Go value of type map[string]interface {}`,
+            ),
+          );
+          return;
+        }
+        if (str(base, 'kind') === '') {
+          fatal(
+            new GoError(
+              `cannot parse base template of composed resource ${goQuote(t.name)}: Object 'Kind' is missing in '${JSON.stringify(toJson(t.base))}'`,
+            ),
+          );
+          return;
+        }
+        bases[ti] = base;
+        dcd = { obj: base, decoded: true };
       }
-      if (str(base, 'kind') === '') {
-        fatal(
-          new GoError(
-            `cannot parse base template of composed resource ${goQuote(t.name)}: Object 'Kind' is missing in '${JSON.stringify(toJson(t.base))}'`,
-          ),
-        );
-        return;
-      }
-      dcd = { obj: base };
     }
 
     const ocd = observed.get(t.name);
     if (ocd !== undefined) {
-      setMeta(dcd.obj, 'namespace', str(ocd.resource, 'metadata', 'namespace'));
-      setMeta(dcd.obj, 'name', str(ocd.resource, 'metadata', 'name'));
+      setMeta(dcd, 'namespace', str(ocd.resource, 'metadata', 'namespace'));
+      setMeta(dcd, 'name', str(ocd.resource, 'metadata', 'name'));
       try {
         Object.assign(
           dxrConn,
@@ -208,7 +272,8 @@ function run(req: RunFunctionRequest, rsp: RunFunctionResponse): void {
     }
 
     let skip = false;
-    for (const [i, p] of t.patches.entries()) {
+    for (let i = 0; i < t.patches.length; i++) {
+      const p = t.patches[i];
       try {
         applyComposedPatch(p, ocd?.resource, dcd, oxr, dxr, env);
       } catch (e) {
@@ -263,16 +328,24 @@ function run(req: RunFunctionRequest, rsp: RunFunctionResponse): void {
     });
   }
 
-  const composite: FnResource = { resource: toJson(dxr.obj) as FnResource['resource'] };
+  const composite: FnResource = { resource: responseJson(dxr.obj) };
   if (Object.keys(dxrConn).length > 0) composite.connectionDetails = dxrConn;
   if (skipped > 0) composite.ready = 'READY_FALSE';
   const resources: Record<string, FnResource> = {};
   for (const [name, d] of desired) {
-    resources[name] = { resource: toJson(d.resource) as FnResource['resource'] };
+    resources[name] = { resource: responseJson(d.resource) };
     if (d.ready !== 'READY_UNSPECIFIED') resources[name].ready = d.ready;
   }
   rsp.desired = { composite, resources };
   rsp.context = { ...(rsp.context ?? {}), [ENVIRONMENT_CONTEXT_KEY]: toJson(env.obj) };
+}
+
+/** A resource for the response: fresh, and (unless cloneJson would change it) render need not copy it. */
+function responseJson(v: GoMap): FnResource['resource'] {
+  const { json, plain } = toJsonChecked(v);
+  const resource = json as FnResource['resource'];
+  if (plain) handOver(patchAndTransform, resource);
+  return resource;
 }
 
 /** function-patch-and-transform's RunFunction for a pt.fn.crossplane.io/v1beta1 Resources input. */
@@ -280,10 +353,12 @@ export const patchAndTransform: CompositionFunction = (req) => {
   const results: FnResult[] = [];
   const rsp: RunFunctionResponse = {
     meta: { ...(req.meta?.tag !== undefined ? { tag: req.meta.tag } : {}), ttl: '60s' },
-    desired: structuredClone(req.desired),
+    // Replaced unless the function stops early; then a copy of the request's (see below).
+    desired: req.desired,
     results,
     ...(req.context !== undefined ? { context: structuredClone(req.context) } : {}),
   };
   run(req, rsp);
+  if (rsp.desired === req.desired) rsp.desired = structuredClone(req.desired);
   return rsp;
 };

@@ -18,7 +18,7 @@ export function isGoMap(v: unknown): v is GoMap {
 
 export function setKey(m: GoMap, key: string, value: GoValue): void {
   if (key === '__proto__') {
-    Object.defineProperty(m, key, { value, enumerable: true, writable: true, configurable: true });
+    defineProto(m, value);
   } else {
     m[key] = value;
   }
@@ -28,49 +28,97 @@ export function hasKey(m: GoMap, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(m, key);
 }
 
+/** Defines `__proto__` as an own key, as a Go map holds it. */
+function defineProto(m: object, value: unknown): void {
+  Object.defineProperty(m, '__proto__', { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Plain JSON (as in the protocol shapes) to Go values; every number is float64, as structpb gives. */
 export function fromJson(v: unknown): GoValue {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (Array.isArray(v)) return v.map((e) => fromJson(e));
-  if (typeof v === 'object') {
-    const out: GoMap = {};
-    for (const [k, e] of Object.entries(v)) {
-      if (e !== undefined) setKey(out, k, fromJson(e));
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+    case 'number':
+      return v;
+    case 'bigint':
+      return Number(v);
+    case 'object': {
+      if (v === null) return null;
+      if (Array.isArray(v)) {
+        const n = v.length;
+        const out = new Array<GoValue>(n);
+        for (let i = 0; i < n; i++) out[i] = fromJson(v[i]);
+        return out;
+      }
+      const out: GoMap = {};
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        const e = (v as Record<string, unknown>)[k];
+        if (e === undefined) continue;
+        if (k === '__proto__') defineProto(out, fromJson(e));
+        else out[k] = fromJson(e);
+      }
+      return out;
     }
-    return out;
+    default:
+      return null;
   }
-  return null;
 }
+
+/** Whether toJson met a value cloneJson would not keep as it is (an undefined, a `__proto__` key). */
+let unusual = false;
 
 /** Go values back to plain JSON, as structpb would carry them (int64 becomes a double). */
 export function toJson(v: GoValue): unknown {
-  if (typeof v === 'bigint') return Number(v);
-  if (Array.isArray(v)) return v.map((e) => toJson(e));
-  if (isGoMap(v)) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) {
-      const e = toJson(v[k]);
-      if (k === '__proto__') {
-        Object.defineProperty(out, k, { value: e, enumerable: true, writable: true, configurable: true });
-      } else {
-        out[k] = e;
-      }
-    }
+  if (typeof v !== 'object') {
+    if (v === undefined) unusual = true;
+    return typeof v === 'bigint' ? Number(v) : v;
+  }
+  if (v === null) return null;
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = toJson(v[i]);
     return out;
   }
-  return v;
+  const out: Record<string, unknown> = {};
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k === '__proto__') {
+      unusual = true;
+      defineProto(out, toJson(v[k]));
+    } else {
+      out[k] = toJson(v[k]);
+    }
+  }
+  return out;
+}
+
+/** toJson, and whether the result is also what cloneJson makes of it. */
+export function toJsonChecked(v: GoValue): { json: unknown; plain: boolean } {
+  unusual = false;
+  const json = toJson(v);
+  return { json, plain: !unusual };
 }
 
 export function deepCopy(v: GoValue): GoValue {
-  if (Array.isArray(v)) return v.map((e) => deepCopy(e));
-  if (isGoMap(v)) {
-    const out: GoMap = {};
-    for (const k of Object.keys(v)) setKey(out, k, deepCopy(v[k]));
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const out = new Array<GoValue>(n);
+    for (let i = 0; i < n; i++) out[i] = deepCopy(v[i]);
     return out;
   }
-  return v;
+  const out: GoMap = {};
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k === '__proto__') defineProto(out, deepCopy(v[k]));
+    else out[k] = deepCopy(v[k]);
+  }
+  return out;
 }
 
 function unsupported(n: number): GoError {
@@ -83,17 +131,30 @@ function unsupported(n: number): GoError {
  * NaN and infinities.
  */
 export function roundTripPreserveInts(v: GoValue): GoValue {
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw unsupported(v);
-    return Number.isInteger(v) && v >= -INT64_LIMIT && v < INT64_LIMIT ? BigInt(v) : v;
+  switch (typeof v) {
+    case 'number':
+      if (!Number.isFinite(v)) throw unsupported(v);
+      return Number.isInteger(v) && v >= -INT64_LIMIT && v < INT64_LIMIT ? BigInt(v) : v;
+    case 'object': {
+      if (v === null) return null;
+      if (Array.isArray(v)) {
+        const n = v.length;
+        const out = new Array<GoValue>(n);
+        for (let i = 0; i < n; i++) out[i] = roundTripPreserveInts(v[i]);
+        return out;
+      }
+      const out: GoMap = {};
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        if (k === '__proto__') defineProto(out, roundTripPreserveInts(v[k]));
+        else out[k] = roundTripPreserveInts(v[k]);
+      }
+      return out;
+    }
+    default:
+      return v;
   }
-  if (Array.isArray(v)) return v.map((e) => roundTripPreserveInts(e));
-  if (isGoMap(v)) {
-    const out: GoMap = {};
-    for (const k of Object.keys(v)) setKey(out, k, roundTripPreserveInts(v[k]));
-    return out;
-  }
-  return v;
 }
 
 /** json.Marshal followed by encoding/json Unmarshal into `any`: every number becomes float64. */
@@ -160,6 +221,16 @@ export function goJsonMarshal(v: GoValue): string {
 
 /** Go compares strings bytewise (UTF-8); this orders by code point, which is the same order. */
 export function compareGoStrings(a: string, b: string): number {
+  // Below the surrogates, UTF-16 code unit order is code point order.
+  const m = a.length < b.length ? a.length : b.length;
+  let i = 0;
+  for (; i < m; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x >= 0xd800 || y >= 0xd800) break;
+    if (x !== y) return x - y;
+  }
+  if (i === m && !hasSurrogate(a, m) && !hasSurrogate(b, m)) return a.length - b.length;
   const ca = Array.from(a);
   const cb = Array.from(b);
   const n = Math.min(ca.length, cb.length);
@@ -169,4 +240,9 @@ export function compareGoStrings(a: string, b: string): number {
     if (x !== y) return x - y;
   }
   return ca.length - cb.length;
+}
+
+function hasSurrogate(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) >= 0xd800) return true;
+  return false;
 }

@@ -166,12 +166,23 @@ function arr<T>(v: unknown, goType: string, each: (e: unknown) => T): T[] {
   return v.map(each);
 }
 
+/**
+ * Whether the input being decoded is plain JSON that never changes (render's deep-frozen copy of a step
+ * input): then its values already are what fromJson would make of them, and can be held as they are.
+ */
+let plainInput = false;
+
+function goValue(v: unknown): GoValue {
+  return plainInput ? (v as GoValue) : fromJson(v);
+}
+
 function raw(v: unknown): RawJson {
   if (v === null || v === undefined) return undefined;
-  return fromJson(v);
+  return goValue(v);
 }
 
 const PATCH_FIELDS = ['fromFieldPath', 'combine', 'toFieldPath', 'transforms', 'policy', 'type'];
+const COMPOSED_PATCH_FIELDS = [...PATCH_FIELDS, 'patchSetName'];
 
 function decodeTransform(v: unknown): Transform {
   const t = obj(v, 'v1beta1.Transform', ['type', 'math', 'map', 'match', 'string', 'convert']) ?? {};
@@ -241,7 +252,7 @@ function decodeTransform(v: unknown): Transform {
 }
 
 function decodePatch(v: unknown, kind: PatchKind): Patch {
-  const allowed = kind === 'composed' ? [...PATCH_FIELDS, 'patchSetName'] : PATCH_FIELDS;
+  const allowed = kind === 'composed' ? COMPOSED_PATCH_FIELDS : PATCH_FIELDS;
   const p = obj(v, 'v1beta1.Patch', allowed) ?? {};
   const out: Patch = {
     kind,
@@ -279,7 +290,7 @@ function decodeTemplate(v: unknown): ComposedTemplate {
     {};
   return {
     name: str(t.name, 'string') ?? '',
-    base: t.base === null || t.base === undefined ? undefined : fromJson(t.base),
+    base: t.base === null || t.base === undefined ? undefined : goValue(t.base),
     patches: arr(t.patches, '[]v1beta1.ComposedPatch', (e) => decodePatch(e, 'composed')),
     connectionDetails: arr(t.connectionDetails, '[]v1beta1.ConnectionDetail', (e) => {
       const d =
@@ -324,8 +335,20 @@ function decodeTemplate(v: unknown): ComposedTemplate {
   };
 }
 
-/** Decodes the input the way request.GetInput does (unknown members are rejected). */
-export function decodeResources(input: unknown): Resources {
+/**
+ * Decodes the input the way request.GetInput does (unknown members are rejected). `plain`: the input is
+ * deep-frozen plain JSON (no bigint, undefined or `__proto__`), so the decoded input may share its values.
+ */
+export function decodeResources(input: unknown, plain = false): Resources {
+  plainInput = plain;
+  try {
+    return decode(input);
+  } finally {
+    plainInput = false;
+  }
+}
+
+function decode(input: unknown): Resources {
   const r =
     obj(input, 'v1beta1.Resources', [
       'apiVersion',

@@ -1,5 +1,5 @@
 import { GoError, wrap } from './errors.js';
-import { Paved } from './fieldpath.js';
+import { mergeValueCopyOnWrite, Paved } from './fieldpath.js';
 import { sprintf } from './gofmt.js';
 import { deepCopy, goJsonMarshal, roundTripPreserveInts, type GoMap, type GoValue } from './govalue.js';
 import {
@@ -20,6 +20,15 @@ import { resolveTransforms } from './transforms.js';
 /** A Go runtime.Object backed by unstructured content; patches replace `obj` wholesale. */
 export interface Holder {
   obj: GoMap;
+  /**
+   * `obj` is as the unstructured JSON decoder leaves it (integers int64, no NaN or infinities), and
+   * its subtrees may be shared (with a cached base template): it is only replaced, or written where
+   * `owned` says it may be. A patch then need not copy and re-decode the whole object, only the path
+   * it writes.
+   */
+  decoded?: boolean;
+  /** With `decoded`: the containers in `obj` that patches copied, so own (see mergeValueCopyOnWrite). */
+  owned?: Set<object>;
 }
 
 function toMergeOption(p: Patch): MergeOptions | undefined {
@@ -49,11 +58,17 @@ function toMergeOption(p: Patch): MergeOptions | undefined {
  */
 function fromUnstructured(content: GoMap, to: Holder): void {
   const decoded = roundTripPreserveInts(content) as GoMap;
+  checkKind(decoded, content);
+  to.obj = decoded;
+  to.decoded = true;
+  to.owned = undefined;
+}
+
+function checkKind(decoded: GoMap, content: GoMap): void {
   const kind = decoded.kind;
   if (typeof kind !== 'string' || kind === '') {
     throw new GoError(`Object 'Kind' is missing in '${goJsonMarshal(content)}'`);
   }
-  to.obj = decoded;
 }
 
 function patchFieldValueToObject(
@@ -62,6 +77,14 @@ function patchFieldValueToObject(
   to: Holder,
   mo: MergeOptions | undefined,
 ): void {
+  if (to.decoded === true) {
+    // Decoding an already decoded object (plus a decoded value) changes nothing: skip the round trip.
+    // A write that fails leaves `to` as it was, as with the deep copy below.
+    const obj = mergeValueCopyOnWrite(to.obj, path, value, mo, (to.owned ??= new Set()));
+    checkKind(obj, obj);
+    to.obj = obj;
+    return;
+  }
   const paved = new Paved(deepCopy(to.obj) as GoMap);
   paved.mergeValue(path, value, mo);
   fromUnstructured(paved.object, to);

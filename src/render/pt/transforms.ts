@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { RE2JS } from 're2js';
 import { GoError, wrap } from './errors.js';
+import type { GoRegexp } from './goregexp.js';
 import { formatFloat, goQuote, sprintf } from './gofmt.js';
 import { fromJson, goJsonMarshal, goTypeName, isGoMap, type GoValue } from './govalue.js';
 import type { MathTransform, MatchTransform, RawJson, StringTransform, Transform } from './input.js';
 import { parseQuantityToFloat } from './quantity.js';
-import { validateConvertTransform, validateMathTransform } from './validate.js';
+import { goRegexp, validateConvertTransform, validateMathTransform } from './validate.js';
 
 /** transforms.go: Resolve and the per-type resolvers, with the same error texts. */
 
@@ -14,9 +14,9 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 export function resolveTransforms(ts: Transform[], input: GoValue): GoValue {
   let v = input;
-  for (const [i, t] of ts.entries()) {
+  for (let i = 0; i < ts.length; i++) {
     try {
-      v = resolve(t, v);
+      v = resolve(ts[i], v);
     } catch (e) {
       throw wrap(e, `transform at index ${i} returned error`);
     }
@@ -24,37 +24,53 @@ export function resolveTransforms(ts: Transform[], input: GoValue): GoValue {
   return v;
 }
 
+function requiresConfiguration(t: Transform): GoError {
+  return new GoError(`given transform type ${t.type} requires configuration`);
+}
+
+function couldNotResolve(t: Transform, e: unknown): GoError {
+  return wrap(e, `${t.type} transform could not resolve`);
+}
+
 export function resolve(t: Transform, input: GoValue): GoValue {
-  const run = (): GoValue => {
-    switch (t.type) {
-      case 'math':
-        if (!t.math) throw new GoError(`given transform type ${t.type} requires configuration`);
+  switch (t.type) {
+    case 'math':
+      if (!t.math) throw requiresConfiguration(t);
+      try {
         return resolveMath(t.math, input);
-      case 'map':
-        if (!t.map) throw new GoError(`given transform type ${t.type} requires configuration`);
+      } catch (e) {
+        throw couldNotResolve(t, e);
+      }
+    case 'map':
+      if (!t.map) throw requiresConfiguration(t);
+      try {
         return resolveMap(t.map.pairs, input);
-      case 'match':
-        if (!t.match) throw new GoError(`given transform type ${t.type} requires configuration`);
+      } catch (e) {
+        throw couldNotResolve(t, e);
+      }
+    case 'match':
+      if (!t.match) throw requiresConfiguration(t);
+      try {
         return resolveMatch(t.match, input);
-      case 'string':
-        if (!t.string) throw new GoError(`given transform type ${t.type} requires configuration`);
+      } catch (e) {
+        throw couldNotResolve(t, e);
+      }
+    case 'string':
+      if (!t.string) throw requiresConfiguration(t);
+      try {
         return resolveString(t.string, input);
-      case 'convert':
-        if (!t.convert) throw new GoError(`given transform type ${t.type} requires configuration`);
+      } catch (e) {
+        throw couldNotResolve(t, e);
+      }
+    case 'convert':
+      if (!t.convert) throw requiresConfiguration(t);
+      try {
         return resolveConvert(t.convert, input);
-      default:
-        throw new GoError(`transform type ${t.type} is not supported`, false);
-    }
-  };
-  if (!['math', 'map', 'match', 'string', 'convert'].includes(t.type)) return run();
-  const cfg = { math: t.math, map: t.map, match: t.match, string: t.string, convert: t.convert }[
-    t.type as 'math' | 'map' | 'match' | 'string' | 'convert'
-  ];
-  if (cfg === undefined) return run();
-  try {
-    return run();
-  } catch (e) {
-    throw wrap(e, `${t.type} transform could not resolve`);
+      } catch (e) {
+        throw couldNotResolve(t, e);
+      }
+    default:
+      throw new GoError(`transform type ${t.type} is not supported`, false);
   }
 }
 
@@ -107,12 +123,10 @@ export function resolveMap(pairs: Map<string, RawJson>, input: GoValue): GoValue
   }
 }
 
-function compileGoRegexp(re: string): RE2JS {
-  try {
-    return RE2JS.compile(re);
-  } catch (e) {
-    throw new GoError(e instanceof Error ? e.message : String(e));
-  }
+function compileGoRegexp(re: string): GoRegexp {
+  const compiled = goRegexp(re);
+  if (typeof compiled === 'string') throw new GoError(compiled);
+  return compiled;
 }
 
 function matches(p: MatchTransform['patterns'][number], input: GoValue): boolean {
@@ -123,7 +137,7 @@ function matches(p: MatchTransform['patterns'][number], input: GoValue): boolean
       return input === p.literal;
     case 'regexp': {
       if (p.regexp === undefined) throw new GoError('regexp is required by type regexp');
-      let re: RE2JS;
+      let re: GoRegexp;
       try {
         re = compileGoRegexp(p.regexp);
       } catch (e) {
@@ -265,7 +279,7 @@ export function resolveString(t: StringTransform, input: GoValue): string {
     }
     case 'Regexp': {
       if (t.regexp === undefined) throw new GoError(`string transform of type ${t.type} regexp is not set`);
-      let re: RE2JS;
+      let re: GoRegexp;
       try {
         re = compileGoRegexp(t.regexp.match);
       } catch (e) {

@@ -1,6 +1,6 @@
-import { RE2JS } from 're2js';
 import { GoError } from './errors.js';
 import { goQuote } from './gofmt.js';
+import { compileGoRegexp, type GoRegexp } from './goregexp.js';
 import type {
   ComposedTemplate,
   Combine,
@@ -38,13 +38,22 @@ export class FieldError extends GoError {
 const required = (f: string, d: string): FieldError => new FieldError(f, 'Required', d);
 const invalid = (f: string, v: string, d: string): FieldError => new FieldError(f, 'Invalid', d, v);
 
-export function compilesAsGoRegexp(re: string): boolean {
-  try {
-    RE2JS.compile(re);
-    return true;
-  } catch {
-    return false;
+/** Compiled Go (RE2) regexps by pattern, or the message compiling one failed with. */
+const goRegexps = new Map<string, GoRegexp | string>();
+
+/** regexp.Compile, once per pattern: a compiled regexp is only ever used to make matchers. */
+export function goRegexp(re: string): GoRegexp | string {
+  let hit = goRegexps.get(re);
+  if (hit === undefined) {
+    hit = compileGoRegexp(re);
+    if (goRegexps.size > 10_000) goRegexps.clear();
+    goRegexps.set(re, hit);
   }
+  return hit;
+}
+
+export function compilesAsGoRegexp(re: string): boolean {
+  return typeof goRegexp(re) !== 'string';
 }
 
 const READINESS_TYPES = [
