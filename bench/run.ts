@@ -55,12 +55,16 @@ entries['render.dev.command'] = summarize(command, 'ms');
 
 Object.assign(entries, await versusCrossplane());
 
-/** Starts `envstack serve` (compiled) on a private socket and waits until it answers. */
-async function startServer(socket: string): Promise<{ stop: () => Promise<void> }> {
+/** Starts `envstack serve` (compiled), announced in a file of the bench's own, and waits until it listens. */
+async function startServer(addressFile: string): Promise<{ stop: () => Promise<void> }> {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [cli, 'serve', '--socket', socket, '--idle-timeout', '0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'serve', '--address-file', addressFile, '--idle-timeout', '0'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -78,8 +82,8 @@ async function startServer(socket: string): Promise<{ stop: () => Promise<void> 
 
 /**
  * crossplane render against envstack render for the prod-dr claim, whole commands alternating in one
- * loop: `envstack render` as a user runs it with `envstack serve` up (bin/envstack.js, answered by the
- * server), and the compiled CLI alone (a fresh process that loads everything). crossplane render runs
+ * loop: `envstack render` as a user runs it with `envstack serve` up (bin/envstack, the package's
+ * command, answered by the server), and the compiled CLI alone (a fresh Node process that loads everything). crossplane render runs
  * with its three functions already up as Development-runtime servers, the way the conformance suite
  * runs it; the server is envstack's counterpart to those.
  */
@@ -96,15 +100,24 @@ async function versusCrossplane(): Promise<Record<string, BenchEntry>> {
   const [claim] = readDocuments(claimFile);
   writeFileSync(join(out, 'xr.yaml'), toYaml([claimToXr(claim, { flavor: 'claim' })]));
   writeFileSync(join(out, 'composition.yaml'), toYaml([await loadComposition('claim')]));
-  const socket = join(out, 'serve.sock');
+  const addressFile = join(out, 'serve', 'envstack.addr');
   const fns = await startFunctions();
-  const server = await startServer(socket);
-  const times = { crossplane: [] as number[], served: [] as number[], alone: [] as number[] };
-  const ratios = { served: [] as number[], alone: [] as number[] };
+  const server = await startServer(addressFile);
+  const times = {
+    crossplane: [] as number[],
+    served: [] as number[],
+    servedNode: [] as number[],
+    alone: [] as number[],
+  };
+  const ratios = { served: [] as number[], servedNode: [] as number[], alone: [] as number[] };
   const big = { maxBuffer: 256 * 1024 * 1024 };
   try {
     const runs = Math.max(5, RUNS);
+    // Each command starts on a quiet machine: the function servers finish their garbage collection after
+    // a render, and would otherwise tax whichever command follows crossplane render.
+    const settle = () => new Promise((r) => setTimeout(r, 500));
     for (let i = 0; i < runs; i++) {
+      await settle();
       // Asynchronous: the functions are this process's children, and their log pipes need its event loop.
       const [c] = await timeRuns(1, () =>
         execFileAsync(
@@ -113,16 +126,27 @@ async function versusCrossplane(): Promise<Record<string, BenchEntry>> {
           big,
         ),
       );
+      await settle();
       const [s] = await timeRuns(1, () =>
-        execFileAsync(process.execPath, ['bin/envstack.js', 'render', claimFile], {
+        execFileAsync('bin/envstack', ['render', claimFile], {
           ...big,
-          env: { ...process.env, ENVSTACK_SOCKET: socket },
+          env: { ...process.env, ENVSTACK_SERVE_FILE: addressFile },
         }),
       );
+      await settle();
+      const [n] = await timeRuns(1, () =>
+        execFileAsync(process.execPath, ['bin/envstack.js', 'render', claimFile], {
+          ...big,
+          env: { ...process.env, ENVSTACK_SERVE_FILE: addressFile },
+        }),
+      );
+      await settle();
       const [a] = await timeRuns(1, () => execFileAsync(process.execPath, [cli, 'render', claimFile], big));
       times.crossplane.push(c);
       times.served.push(s);
       times.alone.push(a);
+      times.servedNode.push(n);
+      ratios.servedNode.push(c / n);
       ratios.served.push(c / s);
       ratios.alone.push(c / a);
     }
@@ -137,6 +161,12 @@ async function versusCrossplane(): Promise<Record<string, BenchEntry>> {
       crossplaneMedianMs: median(times.crossplane),
       envstackMedianMs: median(times.served),
       note: 'whole commands, alternating; envstack render with envstack serve up; median = crossplane time / envstack time',
+    }),
+    'render.vs-crossplane.node-client': summarize(ratios.servedNode, 'ratio', {
+      claim: claimFile,
+      crossplaneMedianMs: median(times.crossplane),
+      envstackMedianMs: median(times.servedNode),
+      note: 'the same loop: node bin/envstack.js with envstack serve up (pays Node start-up)',
     }),
     'render.vs-crossplane.cold': summarize(ratios.alone, 'ratio', {
       claim: claimFile,

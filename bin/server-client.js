@@ -1,11 +1,12 @@
-// The client side of `envstack serve` (src/server/): plain JavaScript, so it starts without TypeScript
-// tooling and loads nothing but Node's own modules.
-import { existsSync, lstatSync } from 'node:fs';
+// The Node side of `envstack serve` (src/server/protocol.ts has the wire format): plain JavaScript, so it
+// starts without TypeScript tooling and loads nothing but Node's own modules.
+import { lstatSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
-// Keep in step with src/server/protocol.ts (a test checks they agree).
+// Keep in step with src/server/protocol.ts and bin/envstack (a test checks all three agree).
+const PROTOCOL = 'envstack/1';
 const SERVED_COMMANDS = new Set(['render', 'validate', 'lint', 'graph']);
 const FORWARDED_ENV = ['ENVSTACK_CRDS'];
 
@@ -18,47 +19,58 @@ function fnv1a(text) {
   return h.toString(16).padStart(8, '0');
 }
 
-export function socketPath(dir, env = process.env) {
-  if (env.ENVSTACK_SOCKET) return env.ENVSTACK_SOCKET;
+export function addressFile(root, env = process.env) {
+  if (env.ENVSTACK_SERVE_FILE) return env.ENVSTACK_SERVE_FILE;
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  return join(env.XDG_RUNTIME_DIR || tmpdir(), `envstack-${uid}`, `${fnv1a(dir)}.sock`);
+  return join(env.XDG_RUNTIME_DIR || tmpdir(), `envstack-${uid}`, `${fnv1a(root)}.addr`);
 }
 
-/** The server's answer, or undefined when there is none to be had (no server, stale, broken). */
-function askServer(socket, argv) {
-  return new Promise((done) => {
-    const conn = createConnection(socket);
-    const env = Object.fromEntries(
-      FORWARDED_ENV.filter((k) => k in process.env).map((k) => [k, process.env[k]]),
-    );
-    let text = '';
-    conn.setEncoding('utf8');
-    conn.once('connect', () => conn.write(`${JSON.stringify({ v: 1, argv, cwd: process.cwd(), env })}\n`));
-    conn.on('data', (chunk) => (text += chunk));
-    conn.once('error', () => done(undefined));
-    conn.once('end', () => {
-      try {
-        const rsp = JSON.parse(text);
-        done(typeof rsp.code === 'number' ? rsp : undefined);
-      } catch {
-        done(undefined);
-      }
-    });
-  });
-}
-
-function ownedByMe(path) {
+/** `PORT TOKEN` from a file this user owns, or undefined. */
+function readAddress(file) {
   try {
-    const st = lstatSync(dirname(path));
-    return typeof process.getuid !== 'function' || st.uid === process.getuid();
+    const st = lstatSync(file);
+    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return undefined;
+    const [port, token] = readFileSync(file, 'utf8').trim().split(' ');
+    return /^[0-9]+$/.test(port) && token ? { port: Number(port), token } : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-export async function viaServer(root, argv) {
+function request(token, argv) {
+  const env = FORWARDED_ENV.filter((k) => k in process.env).map((k) => `${k}=${process.env[k]}`);
+  const fields = [PROTOCOL, token, process.cwd(), String(env.length), ...env, String(argv.length), ...argv];
+  return fields.map((f) => `${f}\0`).join('');
+}
+
+/** { code, stdout, stderr } as bytes, or undefined for no answer (stale, refused, broken). */
+function decode(message) {
+  const nl = message.indexOf(0x0a);
+  if (nl < 0) return undefined;
+  let header;
+  try {
+    header = JSON.parse(message.subarray(0, nl).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const { code, stderr } = header ?? {};
+  if (typeof code !== 'number' || typeof stderr !== 'number') return undefined;
+  if (message.length < nl + 1 + stderr) return undefined;
+  const body = nl + 1;
+  return { code, stderr: message.subarray(body, body + stderr), stdout: message.subarray(body + stderr) };
+}
+
+/** The server's answer to this command line, or undefined when it is to run in-process. */
+export function viaServer(root, argv) {
   if (!SERVED_COMMANDS.has(argv[0]) || argv.includes('-') || process.env.ENVSTACK_NO_SERVER) return undefined;
-  const socket = socketPath(root);
-  if (!existsSync(socket) || !ownedByMe(socket)) return undefined;
-  return askServer(socket, argv);
+  const address = readAddress(addressFile(root));
+  if (!address) return undefined;
+  return new Promise((done) => {
+    const conn = createConnection({ host: '127.0.0.1', port: address.port });
+    const chunks = [];
+    conn.once('connect', () => conn.write(request(address.token, argv)));
+    conn.on('data', (chunk) => chunks.push(chunk));
+    conn.once('error', () => done(undefined));
+    conn.once('end', () => done(decode(Buffer.concat(chunks))));
+  });
 }

@@ -4,7 +4,8 @@
  * `FILE: field.path: message`, never a stack trace.
  */
 import { loadAllYaml, YAMLException } from '../render/yaml.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,7 +28,7 @@ Usage:
   envstack status NAME [-n NAMESPACE] [--watch]
   envstack drift NAME [-n NAMESPACE]
   envstack controller [--flavor claim|namespaced] [--workers N] [--metrics-port P] [--no-leader-election]
-  envstack serve [--socket PATH] [--idle-timeout MINUTES]
+  envstack serve [--address-file PATH] [--idle-timeout MINUTES]
 
 Commands:
   synth      write xrds/ and compositions/ (both flavors) from src/
@@ -38,7 +39,7 @@ Commands:
   status     components with progress bars and the blocking error, from the cluster (kubeconfig)
   drift      spec and cloud drift as a table: resource, field, want, have, since
   controller run the status/drift controller (in the cluster; see the Helm chart)
-  serve      keep the CLI loaded: render, validate, lint and graph answer from it, same output, ~10x sooner
+  serve      keep the CLI loaded: render, validate, lint and graph are answered from it, same output, far sooner
 `;
 
 function flavorOf(value: string | undefined, allowBoth = false): Flavor[] {
@@ -283,63 +284,73 @@ async function cmdDrift(args: string[]): Promise<number> {
 async function cmdServe(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { socket: { type: 'string' }, 'idle-timeout': { type: 'string' } },
+    options: { 'address-file': { type: 'string' }, 'idle-timeout': { type: 'string' } },
   });
   const minutes = Number(values['idle-timeout'] ?? 60);
   if (!Number.isFinite(minutes) || minutes < 0)
     throw new UsageError('--idle-timeout takes minutes ≥ 0 (0: never stop when idle)');
-  const { socketPath } = await import('../server/protocol.js');
+  const { addressFile } = await import('../server/protocol.js');
   const { serve } = await import('../server/server.js');
-  const socket = values.socket ?? socketPath(repoRoot);
-  await warmUp();
+  const file = values['address-file'] ?? addressFile(repoRoot);
+  const warmUpDir = mkdtempSync(join(tmpdir(), 'envstack-serve-'));
+  const claim = join(warmUpDir, 'warm-up.yaml');
+  writeFileSync(claim, JSON.stringify(WARM_UP_CLAIM));
   const codeDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   let running;
   try {
     running = await serve({
-      socket,
+      addressFile: file,
       run: main,
-      watched: [codeDir, join(repoRoot, 'compositions'), join(repoRoot, 'package.json')],
+      watched: [
+        codeDir,
+        join(repoRoot, 'compositions'),
+        join(repoRoot, 'package.json'),
+        // npm rewrites it on every install: a dependency changed under the loaded code
+        join(repoRoot, 'node_modules', '.package-lock.json'),
+      ],
       idleMs: minutes * 60_000,
+      warmUp: [
+        { argv: ['render', claim], rounds: 30 },
+        { argv: ['render', claim, '--flavor', 'namespaced'], rounds: 10 },
+        { argv: ['validate', claim], rounds: 2 },
+      ],
     });
   } catch (e) {
     console.error(`envstack serve: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
+  } finally {
+    rmSync(warmUpDir, { recursive: true, force: true });
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.close());
-  console.error(`envstack serve: listening on ${socket} (stops after ${minutes || 'no'} idle minutes)`);
+  console.error(
+    `envstack serve: listening on 127.0.0.1:${running.port}, announced in ${file} (stops after ${minutes || 'no'} idle minutes)`,
+  );
   await running.closed;
   return 0;
 }
 
-/** Loads what a render needs and runs it a few times, so the first request is as quick as the rest. */
-async function warmUp(): Promise<void> {
-  const { renderClaim } = await import('../render/service.js');
-  const { formatRenderOutput } = await import('../render/index.js');
-  const { validateClaim } = await import('../validate/index.js');
-  const claim: Unstructured = {
-    apiVersion: 'platform.envstack.dev/v1alpha1',
-    kind: 'PlatformEnvironment',
-    metadata: { name: 'warm-up', namespace: 'default' },
-    spec: {
-      project: 'warmup',
-      environment: 'prod',
-      owner: 'envstack',
-      region: 'eu-west-1',
-      network: { cidr: '10.30.0.0/16' },
-      serverless: { enabled: true },
-      dr: { enabled: true, region: 'eu-central-1', cidr: '10.31.0.0/16' },
-      observability: { alarmEmail: 'oncall@example.com' },
+/** A claim that switches on every component, for the server's warm-up renders. */
+const WARM_UP_CLAIM = {
+  apiVersion: 'platform.envstack.dev/v1alpha1',
+  kind: 'PlatformEnvironment',
+  metadata: { name: 'warm-up', namespace: 'default' },
+  spec: {
+    project: 'warmup',
+    environment: 'prod',
+    owner: 'envstack',
+    region: 'eu-west-1',
+    network: { cidr: '10.30.0.0/16' },
+    database: { engine: 'postgres' },
+    loadBalancer: {
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
     },
-  };
-  const problems = validateClaim(claim, {});
-  if (problems.length) throw new Error(`warm-up claim: ${problems[0].path}: ${problems[0].message}`);
-  for (let i = 0; i < 10; i++) {
-    for (const flavor of ['claim', 'namespaced'] as const) {
-      validateClaim(claim, {});
-      formatRenderOutput(await renderClaim({ claim, flavor }));
-    }
-  }
-}
+    serverless: { enabled: true },
+    dynamodb: { enabled: true },
+    compliance: { cloudTrail: true, config: true, budget: { monthlyUsd: 100, email: 'finance@example.com' } },
+    dr: { enabled: true, region: 'eu-central-1', cidr: '10.31.0.0/16', database: 'replica' },
+    observability: { alarmEmail: 'oncall@example.com' },
+  },
+};
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   synth: cmdSynth,

@@ -1,34 +1,63 @@
 /**
  * `envstack serve`: keeps the CLI loaded — modules compiled, Compositions parsed, CEL programs built — and
- * runs render, validate, lint and graph for bin/envstack.js over a Unix socket, one request at a time.
+ * runs render, validate, lint and graph for the envstack command, one request at a time, on a loopback
+ * port announced in a file only its user can read (see protocol.ts).
  * A request's answer is what the same command prints when run in-process: the server runs the CLI's own
  * main() in the client's working directory and returns its stdout, stderr and exit code.
  *
- * It never answers from stale code: before each request it re-reads the modification times of its code
- * and the Compositions, and when either changed it answers `stale` and exits, so the client falls back
- * to running in-process.
+ * It never answers from stale code: it watches its code and the Compositions (inotify through fs.watch,
+ * or, where watching is refused, their modification times re-read before each request), and once either
+ * changed it answers `stale` and exits, so the client falls back to running in-process.
  */
-import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  watch,
+  writeFileSync,
+  type FSWatcher,
+} from 'node:fs';
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Console } from 'node:console';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import { FORWARDED_ENV, isServable, type ServeRequest, type ServeResponse } from './protocol.js';
+import {
+  decodeRequest,
+  encodeResponse,
+  FORWARDED_ENV,
+  isServable,
+  MAX_REQUEST_BYTES,
+  type ServeRequest,
+  type ServeResponse,
+} from './protocol.js';
 
 export interface ServeOptions {
-  socket: string;
+  /** Where to announce `PORT TOKEN` (addressFile() in protocol.ts). */
+  addressFile: string;
   /** Runs one CLI command line and returns its exit code (the CLI's main). */
   run: (argv: string[]) => Promise<number>;
   /** Folders and files whose modification makes the server stale (its code, the Compositions). */
   watched: string[];
+  /** Command lines run (output discarded) before listening, so that the first requests find the code optimized. */
+  warmUp?: { argv: string[]; rounds: number }[];
+  /** false: re-read modification times before each request instead of watching (what a refused watch falls back to). */
+  watch?: boolean;
   /** Exit after this long without a request; 0 never does. */
   idleMs?: number;
   log?: (line: string) => void;
 }
 
 export interface RunningServer {
-  socket: string;
-  /** Resolves when the server has stopped and removed its socket. */
+  addressFile: string;
+  port: number;
+  token: string;
+  /** Resolves when the server has stopped and removed its address file. */
   closed: Promise<void>;
   close(): Promise<void>;
 }
@@ -55,26 +84,71 @@ export function stamp(paths: string[]): string {
   return `${files}:${newest}`;
 }
 
-/** The socket's folder must belong to this user and be closed to everyone else. */
+/**
+ * Calls onChange at the first change under the paths (every folder is watched, so new, replaced and
+ * removed files count). Undefined when the system refuses a watch (e.g. out of inotify watches).
+ */
+function watchForChanges(paths: string[], onChange: () => void): { close(): void } | undefined {
+  const watchers: FSWatcher[] = [];
+  const close = () => watchers.forEach((w) => w.close());
+  const add = (p: string): void => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      return;
+    }
+    const w = watch(p, { persistent: false }, onChange);
+    w.on('error', onChange);
+    watchers.push(w);
+    if (st.isDirectory())
+      for (const e of readdirSync(p, { withFileTypes: true })) if (e.isDirectory()) add(join(p, e.name));
+  };
+  try {
+    paths.forEach(add);
+  } catch {
+    close();
+    return undefined;
+  }
+  return { close };
+}
+
+/** The address file's folder must belong to this user and be closed to everyone else. */
 function privateFolder(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(dir);
   const uid = typeof process.getuid === 'function' ? process.getuid() : st.uid;
   if (!st.isDirectory() || st.uid !== uid) {
-    throw new Error(`${dir} is not a folder owned by this user; set ENVSTACK_SOCKET to a path of your own`);
+    throw new Error(
+      `${dir} is not a folder owned by this user; set ENVSTACK_SERVE_FILE to a path of your own`,
+    );
   }
   if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
-function listening(socket: string): Promise<boolean> {
+/** The port a live server announced in the file, if one answers there. */
+async function liveServerPort(file: string): Promise<number | undefined> {
+  let port: number;
+  try {
+    port = Number(readFileSync(file, 'utf8').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) return undefined;
   return new Promise((resolve) => {
-    const c = createConnection(socket);
+    const c = createConnection({ host: '127.0.0.1', port });
     c.once('connect', () => {
       c.destroy();
-      resolve(true);
+      resolve(port);
     });
-    c.once('error', () => resolve(false));
+    c.once('error', () => resolve(undefined));
   });
+}
+
+function sameToken(given: string, token: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 type Write = typeof process.stdout.write;
@@ -137,36 +211,32 @@ async function inRequestContext(req: ServeRequest, fn: () => Promise<number>): P
   return { code, stdout: stdout.join(''), stderr: stderr.join('') };
 }
 
-/** A request line, checked: anything else gets exit code 2 and a message naming the problem. */
-function parseRequest(line: string): ServeRequest | string {
-  let req: unknown;
-  try {
-    req = JSON.parse(line);
-  } catch {
-    return 'request is not JSON';
-  }
-  if (typeof req !== 'object' || req === null) return 'request is not a JSON object';
-  const r = req as Partial<ServeRequest>;
-  if (r.v !== 1) return `request version ${String(r.v)} is not supported (want 1)`;
-  if (!Array.isArray(r.argv) || !r.argv.every((a) => typeof a === 'string'))
-    return 'request.argv must be a list of strings';
-  if (!isServable(r.argv)) return `"${r.argv.join(' ')}" is not served; run it in-process`;
-  if (typeof r.cwd !== 'string') return 'request.cwd must be a string';
-  if (typeof r.env !== 'object' || r.env === null) return 'request.env must be an object';
-  return r as ServeRequest;
-}
-
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  privateFolder(dirname(opts.socket));
-  if (await listening(opts.socket)) throw new Error(`a server is already listening on ${opts.socket}`);
-  try {
-    unlinkSync(opts.socket);
-  } catch {
-    // no socket left behind by an earlier server
-  }
+  privateFolder(dirname(opts.addressFile));
+  const live = await liveServerPort(opts.addressFile);
+  if (live !== undefined)
+    throw new Error(`a server is already running on port ${live} (${opts.addressFile}); stop it first`);
+  const token = randomBytes(32).toString('hex');
 
-  const started = stamp(opts.watched);
+  let changed = false;
+  const watcher = opts.watch === false ? undefined : watchForChanges(opts.watched, () => (changed = true));
+  const started = watcher ? '' : stamp(opts.watched);
+  for (const { argv, rounds } of opts.warmUp ?? []) {
+    for (let i = 0; i < rounds; i++) {
+      const r = await inRequestContext({ token, argv, cwd: process.cwd(), env: {} }, () => opts.run(argv));
+      if ('code' in r && r.code !== 0) {
+        watcher?.close();
+        throw new Error(`warm-up "envstack ${argv.join(' ')}" failed: ${r.stderr.trim()}`);
+      }
+    }
+  }
+  /** A change made before the request was sent has been reported by the time the check phase runs. */
+  const isStale = async (): Promise<boolean> => {
+    if (!watcher) return stamp(opts.watched) !== started;
+    await new Promise((r) => setImmediate(r));
+    return changed;
+  };
   let queue: Promise<void> = Promise.resolve();
   let idle: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -183,10 +253,12 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     if (stopping) return closed;
     stopping = true;
     if (idle) clearTimeout(idle);
+    watcher?.close();
     if (why) log(`envstack serve: stopping (${why})`);
     server.close(() => {
       try {
-        unlinkSync(opts.socket);
+        // another server may have taken the file over since
+        if (readFileSync(opts.addressFile, 'utf8').includes(token)) unlinkSync(opts.addressFile);
       } catch {
         // already removed
       }
@@ -196,24 +268,31 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   };
 
   function answer(conn: Socket, rsp: ServeResponse): void {
-    conn.end(`${JSON.stringify(rsp)}\n`);
+    conn.end(encodeResponse(rsp));
   }
 
+  const refuse = (conn: Socket, why: string) => answer(conn, { refused: why });
+
   function handle(conn: Socket): void {
-    let buf = '';
-    conn.setEncoding('utf8');
+    const chunks: Buffer[] = [];
+    let size = 0;
     conn.on('error', () => conn.destroy());
-    conn.on('data', (chunk: string) => {
-      buf += chunk;
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      const line = buf.slice(0, nl);
-      conn.removeAllListeners('data');
-      const req = parseRequest(line);
-      if (typeof req === 'string')
-        return answer(conn, { code: 2, stdout: '', stderr: `envstack serve: ${req}\n` });
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) {
+        conn.off('data', onData);
+        return refuse(conn, `request is longer than ${MAX_REQUEST_BYTES} bytes`);
+      }
+      const req = decodeRequest(chunks.length === 1 ? chunk : Buffer.concat(chunks));
+      if (req === undefined) return;
+      conn.off('data', onData);
+      if (typeof req === 'string') return refuse(conn, req);
+      if (!sameToken(req.token, token)) return refuse(conn, `wrong token: read it from ${opts.addressFile}`);
+      if (!isServable(req.argv))
+        return refuse(conn, `"${req.argv.join(' ')}" is not served; run it in-process`);
       queue = queue.then(async () => {
-        if (stopping || stamp(opts.watched) !== started) {
+        if (stopping || (await isStale())) {
           answer(conn, { stale: true });
           void close('code or Compositions changed since it started');
           return;
@@ -221,17 +300,21 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
         answer(conn, await inRequestContext(req, () => opts.run(req.argv)));
         armIdle();
       });
-    });
+    };
+    conn.on('data', onData);
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.socket, () => {
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  chmodSync(opts.socket, 0o600);
+  const { port } = server.address() as AddressInfo;
+  const tmp = `${opts.addressFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${port} ${token}\n`, { mode: 0o600 });
+  renameSync(tmp, opts.addressFile);
   armIdle();
-  return { socket: opts.socket, closed, close: () => close() };
+  return { addressFile: opts.addressFile, port, token, closed, close: () => close() };
 }
