@@ -291,15 +291,21 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       if (!sameToken(req.token, token)) return refuse(conn, `wrong token: read it from ${opts.addressFile}`);
       if (!isServable(req.argv))
         return refuse(conn, `"${req.argv.join(' ')}" is not served; run it in-process`);
-      queue = queue.then(async () => {
-        if (stopping || (await isStale())) {
-          answer(conn, { stale: true });
-          void close('code or Compositions changed since it started');
-          return;
-        }
-        answer(conn, await inRequestContext(req, () => opts.run(req.argv)));
-        armIdle();
-      });
+      queue = queue
+        .then(async () => {
+          if (stopping || (await isStale())) {
+            answer(conn, { stale: true });
+            void close('code or Compositions changed since it started');
+            return;
+          }
+          answer(conn, await inRequestContext(req, () => opts.run(req.argv)));
+          armIdle();
+        })
+        .catch((e: unknown) => {
+          // one broken connection must not stop the queue
+          log(`envstack serve: ${e instanceof Error ? e.message : String(e)}`);
+          conn.destroy();
+        });
     };
     conn.on('data', onData);
   }

@@ -220,6 +220,51 @@ test('a folder open to others is closed before the address is written in it; a d
   }
 });
 
+test('a command that throws gets exit code 70 and its message, and the next request is served', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'envstack-throw-'));
+  const s = await serve({
+    addressFile: join(dir, 'x.addr'),
+    run: async (argv) => {
+      if (argv[1] === 'boom') throw new Error('boom');
+      return main(argv);
+    },
+    watched: [],
+    log: quiet,
+  });
+  try {
+    expect(await ask(s, ['render', 'boom'])).toEqual({
+      code: 70,
+      stdout: '',
+      stderr: 'envstack: internal error: boom\n',
+    });
+    const argv = ['validate', 'examples/dev.yaml'];
+    expect(await ask(s, argv)).toEqual(await inProcess(argv));
+  } finally {
+    await s.close();
+  }
+});
+
+test('a client that hangs up before its answer does not stop the server', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'envstack-hangup-'));
+  const s = await serve({ addressFile: join(dir, 'x.addr'), run: main, watched: [], log: quiet });
+  try {
+    await new Promise<void>((done) => {
+      const c = createConnection({ host: '127.0.0.1', port: s.port });
+      c.on('connect', () => {
+        c.write(
+          encodeRequest({ token: s.token, cwd: repo, env: {}, argv: ['render', 'examples/prod.yaml'] }),
+        );
+        c.destroy();
+        done();
+      });
+    });
+    const argv = ['validate', 'examples/dev.yaml'];
+    expect(await ask(s, argv)).toEqual(await inProcess(argv));
+  } finally {
+    await s.close();
+  }
+});
+
 test('a warm-up command that fails stops the server from starting, with its message', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'envstack-warm-'));
   await expect(
