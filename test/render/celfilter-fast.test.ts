@@ -2,20 +2,9 @@ import { readFileSync } from 'node:fs';
 import { load } from 'js-yaml';
 import { celFilterInternals } from '../../src/render/celfilter.js';
 import type { FnState } from '../../src/render/fnapi.js';
+import { rng } from '../support/random.js';
 
 const { compileFast, UNDECIDED, celJs, toProtoState } = celFilterInternals;
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ['a', 'b', 'environment', 'network', 'enabled', 'natGateways', 'azCount', 'constructor', 'x'];
 

@@ -1,24 +1,13 @@
 import { deepCopy, roundTripPreserveInts, type GoMap } from '../../../src/render/pt/govalue.js';
 import type { Patch } from '../../../src/render/pt/input.js';
 import { applyFromFieldPathPatch, type Holder } from '../../../src/render/pt/patches.js';
+import { rng } from '../../support/random.js';
 
 /**
  * A holder marked `decoded` is patched by copying only the path written (into containers it owns,
  * in place). That must give exactly what patching a deep copy and decoding it again gives, the same
  * errors, leave the holder as it was when a patch fails, and never change the object it started from.
  */
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const snapshot = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `int64:${x}` : x));
