@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Flavor } from '../compose/flavor.js';
 import type { Unstructured } from '../render/fnapi.js';
-import { loadAllYaml } from '../render/yaml.js';
+import { parseRenderedInputArgs } from '../cli/args.js';
+import { loadAllObjects } from '../render/yaml.js';
 import { formatGraph, type GraphFormat } from './format.js';
 import { buildGraph } from './graph.js';
 
@@ -12,35 +12,10 @@ export const graphUsage = `Usage: envstack graph CLAIM [-o mermaid|dot] [--flavo
 Draws the composed resources of CLAIM (rendered to its converged state) grouped by component,
 with an arrow from each resource to every sibling it selects.`;
 
-function objects(text: string): Unstructured[] {
-  return loadAllYaml(text).filter(
-    (d): d is Unstructured => d !== null && typeof d === 'object' && !Array.isArray(d),
-  );
-}
-
 export async function graphCommand(args: string[]): Promise<number> {
-  let values: { output?: string; flavor?: string; rendered?: string; group?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        flavor: { type: 'string' },
-        rendered: { type: 'string' },
-        group: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    console.error(`envstack graph: ${e instanceof Error ? e.message : String(e)}\n\n${graphUsage}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(graphUsage);
-    return 0;
-  }
+  const parsed = parseRenderedInputArgs('graph', graphUsage, args);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const format = (values.output ?? 'mermaid') as GraphFormat;
   if (format !== 'mermaid' && format !== 'dot') {
     console.error(`envstack graph: -o must be mermaid or dot, got "${String(values.output)}"`);
@@ -60,7 +35,7 @@ export async function graphCommand(args: string[]): Promise<number> {
     console.error(`envstack graph: ${source}: no such file`);
     return 2;
   }
-  const docs = objects(readFileSync(source === '-' ? 0 : source, 'utf8'));
+  const docs = loadAllObjects(readFileSync(source === '-' ? 0 : source, 'utf8'));
   let composed: Unstructured[];
   if (values.rendered !== undefined) {
     composed = docs.filter((d) => d.metadata?.annotations?.['crossplane.io/composition-resource-name']);

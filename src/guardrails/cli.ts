@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { Flavor } from '../compose/flavor.js';
 import type { Unstructured } from '../render/fnapi.js';
-import { loadAllYaml } from '../render/yaml.js';
+import { parseRenderedInputArgs } from '../cli/args.js';
+import { loadAllObjects } from '../render/yaml.js';
 import { lintClaim, lintRendered } from './lint.js';
 import { formatFindings, type OutputFormat } from './output.js';
 import { rules } from './rules/index.js';
@@ -17,12 +17,6 @@ export const lintUsage = `Usage: envstack lint [CLAIM...] [-o text|json|sarif] [
 Renders each claim (default: every claim in examples/, both flavors) to its converged state and
 runs the guardrails over the composed resources; with --rendered, lints an already-rendered YAML
 stream (e.g. \`crossplane render\` output) instead. Exits 1 when any error-severity rule fires.`;
-
-function objects(text: string): Unstructured[] {
-  return loadAllYaml(text).filter(
-    (d): d is Unstructured => d !== null && typeof d === 'object' && !Array.isArray(d),
-  );
-}
 
 function claimFiles(paths: string[]): string[] {
   const roots = paths.length ? paths : [join(repoRoot, 'examples')];
@@ -42,28 +36,9 @@ function display(path: string): string {
 }
 
 export async function lintCommand(args: string[]): Promise<number> {
-  let values: { output?: string; rendered?: string; flavor?: string; group?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        rendered: { type: 'string' },
-        flavor: { type: 'string' },
-        group: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    console.error(`envstack lint: ${e instanceof Error ? e.message : String(e)}\n\n${lintUsage}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(lintUsage);
-    return 0;
-  }
+  const parsed = parseRenderedInputArgs('lint', lintUsage, args);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const format = (values.output ?? 'text') as OutputFormat;
   if (!['text', 'json', 'sarif'].includes(format)) {
     console.error(`envstack lint: -o must be text, json or sarif, got "${format}"`);
@@ -90,7 +65,7 @@ export async function lintCommand(args: string[]): Promise<number> {
     }
     let docs: Unstructured[];
     try {
-      docs = objects(readFileSync(file === '-' ? 0 : file, 'utf8'));
+      docs = loadAllObjects(readFileSync(file === '-' ? 0 : file, 'utf8'));
     } catch (e) {
       console.error(`${file}: not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
       return 1;
@@ -104,7 +79,9 @@ export async function lintCommand(args: string[]): Promise<number> {
         console.error(`envstack lint: ${file}: no such file`);
         return 2;
       }
-      const claims = objects(readFileSync(file, 'utf8')).filter((d) => d.kind === 'PlatformEnvironment');
+      const claims = loadAllObjects(readFileSync(file, 'utf8')).filter(
+        (d) => d.kind === 'PlatformEnvironment',
+      );
       if (claims.length === 0 && positionals.length)
         console.error(`${display(file)}: no PlatformEnvironment claim`);
       for (const claim of claims) {

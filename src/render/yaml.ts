@@ -3,6 +3,7 @@
  * booleans, so `on`, `yes`, `y` are true and `off`, `no`, `n` are false, unlike YAML 1.2.
  */
 import yaml from 'js-yaml';
+import type { Unstructured } from './fnapi.js';
 
 const TRUE = ['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON'];
 const FALSE = ['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'];
@@ -19,6 +20,13 @@ const schema = yaml.DEFAULT_SCHEMA.extend({ implicit: [bool11] });
 
 export function loadAllYaml(text: string): unknown[] {
   return yaml.loadAll(text, undefined, { schema });
+}
+
+/** The documents of a YAML stream that are objects (empty documents, scalars and lists left out). */
+export function loadAllObjects(text: string): Unstructured[] {
+  return loadAllYaml(text).filter(
+    (d): d is Unstructured => d !== null && typeof d === 'object' && !Array.isArray(d),
+  );
 }
 
 export function loadYaml(text: string): unknown {

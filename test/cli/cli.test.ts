@@ -122,3 +122,16 @@ test('render reads the Composition through its JSON cache with the same result',
   expect(second.stdout).toBe(first.stdout);
   expect(second.stdout).toBe((await run('render', 'examples/dev.yaml', '--flavor', 'namespaced')).out);
 });
+
+test.each(['graph', 'lint'])(
+  '%s: an unknown option exits 2 with the usage; -h prints it and exits 0',
+  async (command) => {
+    const bad = await run(command, '--bogus');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(new RegExp(`^envstack ${command}: .*Unknown option '--bogus'`));
+    expect(bad.err).toContain(`Usage: envstack ${command}`);
+    const help = await run(command, '-h');
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(new RegExp(`^Usage: envstack ${command}`));
+  },
+);

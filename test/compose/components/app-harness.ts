@@ -195,3 +195,10 @@ export function renderedOf(r: Rendered, component: Component): string[] {
     (n) => r.stack.resources.find((x) => x.name === n)?.component === component,
   );
 }
+
+/** The checks every component's render must pass: valid against the CRDs, selectors resolve, no unconditioned wildcard. */
+export function expectSound(rendered: Rendered, components: readonly Component[]): void {
+  expect(schemaErrors(rendered, components)).toEqual([]);
+  expect(danglingSelectors(rendered, components)).toEqual([]);
+  expect(unconditionedWildcards(rendered, components)).toEqual([]);
+}
