@@ -48,6 +48,7 @@ TOOLS_TABLE=(
   "function-auto-ready|github.com/crossplane/function-auto-ready|github.com/crossplane-contrib/function-auto-ready|v0.7.0|github.com/crossplane/function-auto-ready"
   "etcd|go.etcd.io/etcd/server/v3|go.etcd.io/etcd/server/v3|$ETCD_VERSION|wrapper:etcd"
   "kube-apiserver|k8s.io/kubernetes|k8s.io/kubernetes|$KUBERNETES_VERSION|wrapper:kube-apiserver"
+  "gopher-lua|github.com/yuin/gopher-lua|github.com/yuin/gopher-lua|v1.1.1|wrapper:gopher-lua"
 )
 
 die() {
@@ -106,6 +107,28 @@ import (
 func main() { os.Exit(cli.Run(app.NewAPIServerCommand())) }
 GO
       ;;
+    gopher-lua)
+      # The Lua interpreter Argo CD embeds for health checks: runs one script file.
+      cat >"$dir/main.go" <<'GO'
+package main
+
+import (
+	"fmt"
+	"os"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+func main() {
+	L := lua.NewState()
+	defer L.Close()
+	if err := L.DoFile(os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+GO
+      ;;
     *) die "unknown wrapper kind $kind" ;;
   esac
 }
@@ -118,7 +141,7 @@ build_tool() {
   info="$(cd "$dir" && GOFLAGS=-mod=mod go mod download -json "$srcmod@$version" 2>&1)" ||
     die "could not download $srcmod@$version from the Go module proxy: $(grep -E '"Error"|^go:' <<<"$info" || echo "$info")"
   srcdir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$info")"
-  [[ -n "$srcdir" && -f "$srcdir/go.sum" ]] || die "download of $srcmod@$version has no go.sum (dir: '$srcdir')"
+  [[ -n "$srcdir" && -f "$srcdir/go.mod" ]] || die "download of $srcmod@$version has no go.mod (dir: '$srcdir')"
   (
     cd "$dir"
     go mod init "envstack.local/tools/$name" >/dev/null 2>&1
@@ -131,7 +154,7 @@ build_tool() {
         go mod edit -replace="$sm=$sm@$staging"
       done < <(sed -n 's|^[[:space:]]*\(k8s\.io/[^[:space:]]*\) => \./staging/.*|\1|p' "$srcdir/go.mod")
     fi
-    cp "$srcdir/go.sum" go.sum
+    if [[ -f "$srcdir/go.sum" ]]; then cp "$srcdir/go.sum" go.sum; else touch go.sum; fi
     chmod u+w go.sum
     if [[ "$pkg" == wrapper:* ]]; then
       write_wrapper_main "${pkg#wrapper:}" "$dir"

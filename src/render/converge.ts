@@ -28,6 +28,8 @@ export interface ConvergeInput {
   maxRounds?: number;
   /** A Composition to use instead of the committed one for the flavor. */
   composition?: Unstructured;
+  /** The XR to compose (e.g. the live one a cluster bound the claim to) instead of the one derived from the claim. */
+  xr?: Unstructured;
 }
 
 export interface UnresolvedPatch {
@@ -119,7 +121,7 @@ const idPrefix: Record<string, string> = {
   VPCPeeringConnection: 'pcx',
 };
 
-interface Identity {
+export interface Identity {
   service: string;
   region: string;
   id: string;
@@ -127,7 +129,7 @@ interface Identity {
   name: string;
 }
 
-function identityOf(desired: Unstructured, seed: string): Identity {
+export function identityOf(desired: Unstructured, seed: string): Identity {
   const group = (desired.apiVersion ?? '').split('/')[0];
   const service = arnService[group.split('.')[0]] ?? group.split('.')[0];
   const forProvider = isObject(desired.spec?.forProvider) ? desired.spec.forProvider : {};
@@ -409,7 +411,7 @@ function unresolvedPatches(
 export async function convergeClaim(input: ConvergeInput): Promise<ConvergeResult> {
   const maxRounds = input.maxRounds ?? 10;
   const composition = input.composition ?? (await loadComposition(input.flavor, input.group));
-  const base = claimToXr(input.claim, { flavor: input.flavor, group: input.group });
+  const base = input.xr ? cloneJson(input.xr) : claimToXr(input.claim, { flavor: input.flavor, group: input.group });
   let readiness: Record<string, Ready> = {};
   const functions: Record<string, CompositionFunction> = {};
   for (const [name, fn] of Object.entries(defaultFunctions())) {

@@ -111,22 +111,29 @@ export async function startCrossplane(
   };
 
   kubectl(['create', 'namespace', CROSSPLANE_NAMESPACE]);
-  const init = sup.start(
-    'crossplane-init',
-    core,
-    [
-      'core',
-      'init',
-      `--crds-path=${crdsDir}`,
-      `--webhook-configurations-path=${emptyDir}`,
-      '--webhook-service-name=localhost',
-      `--webhook-service-namespace=${CROSSPLANE_NAMESPACE}`,
-      `--webhook-service-port=${webhookPort}`,
-    ],
-    env,
-  );
-  const code = await init.exited;
-  if (code !== 0) throw new Error(`crossplane core init exited ${code}:\n${sup.logTail('crossplane-init')}`);
+  // In a cluster the init container is restarted until it succeeds: its first run can race the
+  // CRDs it has just applied ("no matches for kind Lock"). Do the same here.
+  for (let attempt = 1; ; attempt++) {
+    const init = sup.start(
+      'crossplane-init',
+      core,
+      [
+        'core',
+        'init',
+        `--cr-ds-path=${crdsDir}`,
+        `--webhook-configurations-path=${emptyDir}`,
+        '--webhook-service-name=localhost',
+        `--webhook-service-namespace=${CROSSPLANE_NAMESPACE}`,
+        `--webhook-service-port=${webhookPort}`,
+      ],
+      env,
+    );
+    const code = await init.exited;
+    if (code === 0) break;
+    if (attempt >= 5)
+      throw new Error(`crossplane core init exited ${code}:\n${sup.logTail('crossplane-init')}`);
+    await sleep(1000 * attempt);
+  }
 
   const tls = join(dir, 'tls');
   const secret = (name: string) =>

@@ -75,10 +75,14 @@ export class Supervisor {
       }),
     );
     child.once('error', () => undefined);
-    if (this.options.tiedToParent === false) child.unref();
     const proc: Proc = { name, pid, logPath, exited, running: () => !done };
     this.procs.set(name, { proc, child });
     return proc;
+  }
+
+  /** Lets this Node process exit while the processes keep running (`envstack sandbox up`). */
+  detach(): void {
+    for (const { child } of this.procs.values()) child.unref();
   }
 
   get(name: string): Proc | undefined {

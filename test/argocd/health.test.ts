@@ -3,7 +3,7 @@
  * real Lua 5.1 against status objects shaped like the controller's: hand-written fixtures (test/argocd/fixtures,
  * each validated against the API's status schema) and statuses computed by the controller's own code.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { statusSchema } from '../../src/api/schema.js';
@@ -11,7 +11,7 @@ import { computeStatus } from '../../src/controller/status.js';
 import type { KObject } from '../../src/controller/object.js';
 import { loadYaml } from '../../src/render/yaml.js';
 import { repoRoot } from '../delivery/helm.js';
-import { installLua, runHealth } from './lua.js';
+import { GOPHER_LUA, installLua, runHealth } from './lua.js';
 
 const script = join(repoRoot, 'charts', 'envstack', 'files', 'health', 'environment.lua');
 const fixturesDir = join(repoRoot, 'test', 'argocd', 'fixtures');
@@ -67,6 +67,24 @@ describe('environment health (fixtures)', () => {
     expect(hs.message).toMatch(new RegExp(want.message));
   });
 });
+
+// The same fixtures in gopher-lua, the interpreter Argo CD itself embeds. Skipped with a note when it is not
+// built (npm run tools:install); CI requires it.
+const haveGopherLua = existsSync(GOPHER_LUA);
+if (!haveGopherLua && process.env.ENVSTACK_REQUIRE_TOOLS !== '1')
+  process.stderr.write(
+    `skipping gopher-lua health checks: ${GOPHER_LUA} is missing (npm run tools:install)\n`,
+  );
+(haveGopherLua || process.env.ENVSTACK_REQUIRE_TOOLS === '1' ? describe : describe.skip)(
+  'environment health in gopher-lua (fixtures)',
+  () => {
+    it.each(fixtures)('$file: $description', ({ object, expect: want }) => {
+      const hs = runHealth(script, object, 'gopher-lua');
+      expect(hs).toEqual(runHealth(script, object, 'lua5.1'));
+      expect(hs.status).toBe(want.health);
+    });
+  },
+);
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const cond = (type: string, status: string, reason?: string, message?: string): Record<string, string> => ({

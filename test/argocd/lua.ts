@@ -42,8 +42,15 @@ export function toLua(value: unknown): string {
 let dir: string | undefined;
 let counter = 0;
 
+/**
+ * The interpreters a health check runs in: Debian's Lua 5.1, and gopher-lua — the Go implementation
+ * Argo CD embeds — built by scripts/install-tools.sh into .tools/bin/gopher-lua.
+ */
+export type LuaInterpreter = 'lua5.1' | 'gopher-lua';
+export const GOPHER_LUA = join(repoRoot, '.tools', 'bin', 'gopher-lua');
+
 /** Argo CD's contract: the script sees the live object as the global `obj` and returns `{status, message}`. */
-export function runHealth(script: string, obj: unknown): Health {
+export function runHealth(script: string, obj: unknown, interpreter: LuaInterpreter = 'lua5.1'): Health {
   dir ??= mkdtempSync(join(tmpdir(), 'envstack-lua-'));
   const program = join(dir, `case-${counter++}.lua`);
   writeFileSync(
@@ -56,7 +63,7 @@ export function runHealth(script: string, obj: unknown): Health {
       '',
     ].join('\n'),
   );
-  const out = execFileSync('lua5.1', [program], { encoding: 'utf8' });
+  const out = execFileSync(interpreter === 'lua5.1' ? 'lua5.1' : GOPHER_LUA, [program], { encoding: 'utf8' });
   const [status, ...message] = out.split('\n');
   return { status, message: message.join('\n') };
 }

@@ -1,0 +1,231 @@
+/**
+ * The provider stand-in: plays provider-aws and AWS for the sandbox. It watches (by listing) every
+ * managed-resource kind the Compositions use and, for each composed resource, writes what the
+ * provider would once AWS has created it — the external name, `status.atProvider` and Ready/Synced —
+ * using the same model as `envstack render --converge` (src/render/converge.ts), so the sandbox and
+ * the offline preview cannot disagree about what "created" looks like.
+ *
+ * Faults are injected through a JSON file (FaultSpec[]) re-read on every pass.
+ */
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { existsSync, readFileSync } from 'node:fs';
+import { ANNOTATION_COMPOSITION_RESOURCE_NAME } from '../render/engine.js';
+import { identityOf, synthesizeObserved, type Identity } from '../render/converge.js';
+import type { JsonObject, Unstructured } from '../render/fnapi.js';
+import { isObject } from '../render/unstructured.js';
+import { sleep } from './supervisor.js';
+
+export const STANDIN_FIELD_MANAGER = 'provider-aws-standin';
+const EXTERNAL_NAME = 'crossplane.io/external-name';
+const COMPOSITE_LABEL = 'crossplane.io/composite';
+
+export interface ManagedKind {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+/** A fault: which resources it hits and what the stand-in reports for them instead. */
+export interface FaultSpec {
+  /** Composition resource name (crossplane.io/composition-resource-name), or '*'. */
+  resource: string;
+  /** Only resources of this composite (crossplane.io/composite label); any when omitted. */
+  composite?: string;
+  /** Report Synced=False with this provider-style message (Ready stays as it was). */
+  syncError?: string;
+  /** Never report Ready=True. */
+  neverReady?: boolean;
+  /** Values AWS changed behind our back, merged into status.atProvider. */
+  atProvider?: JsonObject;
+}
+
+export interface StandInOptions {
+  kubeConfig: KubeConfig;
+  kinds: readonly ManagedKind[];
+  faultsFile?: string;
+  intervalMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface StandIn {
+  /** One pass over every kind; resolves with the number of objects written. */
+  pass(): Promise<number>;
+  /** Runs passes until stop(). */
+  run(): Promise<void>;
+  stop(): void;
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+function readFaults(file?: string): FaultSpec[] {
+  if (!file || !existsSync(file)) return [];
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return Array.isArray(parsed) ? (parsed as FaultSpec[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+const resourceOf = (u: Unstructured): string =>
+  u.metadata?.annotations?.[ANNOTATION_COMPOSITION_RESOURCE_NAME] ?? '';
+const compositeOf = (u: Unstructured): string => u.metadata?.labels?.[COMPOSITE_LABEL] ?? '';
+
+function applyFaults(u: Unstructured, status: JsonObject, faults: readonly FaultSpec[]): JsonObject {
+  const hits = faults.filter(
+    (f) =>
+      (f.resource === '*' || f.resource === resourceOf(u)) &&
+      (!f.composite || f.composite === compositeOf(u)),
+  );
+  if (hits.length === 0) return status;
+  const out: JsonObject = { ...status };
+  const conditions = (Array.isArray(out.conditions) ? out.conditions : []) as JsonObject[];
+  for (const f of hits) {
+    if (f.atProvider)
+      out.atProvider = { ...(isObject(out.atProvider) ? out.atProvider : {}), ...f.atProvider };
+    for (const c of conditions) {
+      if (f.syncError && c.type === 'Synced')
+        Object.assign(c, { status: 'False', reason: 'ReconcileError', message: f.syncError });
+      if (f.neverReady && c.type === 'Ready')
+        Object.assign(c, {
+          status: 'False',
+          reason: 'Creating',
+          message: 'waiting for AWS to finish creating it',
+        });
+    }
+  }
+  out.conditions = conditions;
+  return out;
+}
+
+/** The status and annotations a provider would write for `live`, given its siblings' identities. */
+export function providerView(
+  live: Unstructured,
+  siblings: Map<string, Identity>,
+  faults: readonly FaultSpec[] = [],
+): { status: JsonObject; externalName: string } {
+  const observed = synthesizeObserved(live, siblings, live);
+  const status = applyFaults(live, (observed.status ?? {}) as JsonObject, faults);
+  return { status, externalName: observed.metadata?.annotations?.[EXTERNAL_NAME] ?? '' };
+}
+
+/** Same JSON, ignoring condition times (kept from what is there so a write is made only on change). */
+function sameStatus(have: unknown, want: JsonObject): boolean {
+  if (!isObject(have)) return false;
+  const strip = (s: JsonObject) => ({
+    ...s,
+    conditions: (Array.isArray(s.conditions) ? s.conditions : []).map((c) =>
+      isObject(c) ? { ...c, lastTransitionTime: undefined } : c,
+    ),
+  });
+  return JSON.stringify(strip(have as JsonObject)) === JSON.stringify(strip(want));
+}
+
+export function createStandIn(options: StandInOptions): StandIn {
+  const api = options.kubeConfig.makeApiClient(CustomObjectsApi);
+  const log = options.log ?? (() => undefined);
+  let stopped = false;
+
+  const list = async (k: ManagedKind): Promise<Unstructured[]> => {
+    try {
+      const res = (await api.listClusterCustomObject({
+        group: k.group,
+        version: k.version,
+        plural: k.plural,
+      })) as {
+        items?: Unstructured[];
+      };
+      return (res.items ?? []).map((i) => ({ ...i, apiVersion: `${k.group}/${k.version}`, kind: k.kind }));
+    } catch {
+      return []; // the CRD may not be installed (yet)
+    }
+  };
+
+  const pass = async (): Promise<number> => {
+    const faults = readFaults(options.faultsFile);
+    const byKind = await Promise.all(options.kinds.map(async (k) => ({ k, items: await list(k) })));
+    const groups = new Map<string, { k: ManagedKind; u: Unstructured }[]>();
+    for (const { k, items } of byKind)
+      for (const u of items) {
+        if (u.metadata?.deletionTimestamp) continue;
+        const key = compositeOf(u) || `${u.metadata?.namespace ?? ''}/${u.metadata?.name ?? ''}`;
+        const g = groups.get(key) ?? [];
+        g.push({ k, u });
+        groups.set(key, g);
+      }
+    let writes = 0;
+    for (const members of groups.values()) {
+      const identities = new Map<string, Identity>();
+      for (const { u } of members) identities.set(resourceOf(u), identityOf(u, resourceOf(u)));
+      for (const { k, u } of members) {
+        const { status, externalName } = providerView(u, identities, faults);
+        const name = u.metadata?.name ?? '';
+        const namespace = u.metadata?.namespace;
+        const target = { group: k.group, version: k.version, plural: k.plural, name };
+        try {
+          if (externalName && u.metadata?.annotations?.[EXTERNAL_NAME] !== externalName) {
+            const body = { metadata: { annotations: { [EXTERNAL_NAME]: externalName } } };
+            if (k.namespaced && namespace)
+              await api.patchNamespacedCustomObject(
+                { ...target, namespace, body, fieldManager: STANDIN_FIELD_MANAGER },
+                mergePatch,
+              );
+            else
+              await api.patchClusterCustomObject(
+                { ...target, body, fieldManager: STANDIN_FIELD_MANAGER },
+                mergePatch,
+              );
+            writes++;
+          }
+          if (!sameStatus(u.status, status)) {
+            const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+            const body = {
+              status: {
+                ...status,
+                conditions: (status.conditions as JsonObject[]).map((c) => ({
+                  ...c,
+                  lastTransitionTime: now,
+                })),
+              },
+            };
+            if (k.namespaced && namespace)
+              await api.patchNamespacedCustomObjectStatus(
+                { ...target, namespace, body, fieldManager: STANDIN_FIELD_MANAGER },
+                mergePatch,
+              );
+            else
+              await api.patchClusterCustomObjectStatus(
+                { ...target, body, fieldManager: STANDIN_FIELD_MANAGER },
+                mergePatch,
+              );
+            writes++;
+          }
+        } catch (err) {
+          log(
+            `could not update ${k.kind} ${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+          );
+        }
+      }
+    }
+    return writes;
+  };
+
+  return {
+    pass,
+    async run() {
+      while (!stopped) {
+        const n = await pass().catch((err: unknown) => {
+          log(`pass failed: ${String(err)}`);
+          return 0;
+        });
+        if (n > 0) log(`wrote ${n} objects`);
+        await sleep(options.intervalMs ?? 500);
+      }
+    },
+    stop() {
+      stopped = true;
+    },
+  };
+}
