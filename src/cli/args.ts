@@ -7,6 +7,8 @@ export interface RenderedInputOptions {
   rendered?: string;
   group?: string;
   help?: boolean;
+  /** lint only: the multiple of the budget above which ENV075 is an error. */
+  'budget-error-factor'?: string;
 }
 
 /**
@@ -17,6 +19,7 @@ export function parseRenderedInputArgs(
   command: string,
   usage: string,
   args: string[],
+  extra: readonly 'budget-error-factor'[] = [],
 ): { values: RenderedInputOptions; positionals: string[] } | number {
   let parsed;
   try {
@@ -29,6 +32,7 @@ export function parseRenderedInputArgs(
         rendered: { type: 'string' },
         group: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        ...Object.fromEntries(extra.map((name) => [name, { type: 'string' as const }])),
       },
     });
   } catch (e) {

@@ -23,12 +23,15 @@ Usage:
   envstack render CLAIM [--observed FILE|DIR] [--flavor claim|namespaced] [-r] [--summary]
   envstack render CLAIM --converge [--max-rounds N]
   envstack validate FILE... [--flavor claim|namespaced|both] [--crds DIR]
-  envstack lint [CLAIM...|DIR] [-o text|json|sarif] [--flavor claim|namespaced|both] [--rendered FILE|-]
+  envstack lint [CLAIM...|DIR] [-o text|json|sarif] [--flavor claim|namespaced|both] [--rendered FILE|-] [--budget-error-factor N]
   envstack graph CLAIM [-o mermaid|dot] [--flavor claim|namespaced]
+  envstack cost CLAIM... [--usage FILE] [--prices FILE]... [--format text|markdown|json]
+  envstack cost --diff BASE.yaml NEW.yaml [--format text|markdown|json]
   envstack status NAME [-n NAMESPACE] [--watch]
   envstack drift NAME [-n NAMESPACE]
   envstack controller [--flavor claim|namespaced] [--workers N] [--metrics-port P] [--no-leader-election]
   envstack serve [--address-file PATH] [--idle-timeout MINUTES]
+  envstack sandbox up|apply|check|down [--dir DIR] [FILE|DIR...]
 
 Commands:
   synth      write xrds/ and compositions/ (both flavors) from src/
@@ -36,10 +39,12 @@ Commands:
   validate   check claims (schema + CEL rules) and every composed resource against the provider CRDs
   lint       production-readiness rules (from the seeds' post-mortems) over rendered resources
   graph      the environment's resources by component, with their references, as Mermaid or DOT
+  cost       what the claim costs a month, per component and resource, from list prices (or --diff two claims)
   status     components with progress bars and the blocking error, from the cluster (kubeconfig)
   drift      spec and cloud drift as a table: resource, field, want, have, since
   controller run the status/drift controller (in the cluster; see the Helm chart)
   serve      keep the CLI loaded: render, validate, lint and graph are answered from it, same output, far sooner
+  sandbox    a local control plane (real kube-apiserver, Crossplane core, provider stand-in, controller) on loopback
 `;
 
 function flavorOf(value: string | undefined, allowBoth = false): Flavor[] {
@@ -118,10 +123,10 @@ async function cmdRender(args: string[]): Promise<number> {
   const [file] = positionals;
   const [flavor] = flavorOf(values.flavor);
   const [claim] = readDocuments(file);
-  const { validateClaim } = await import('../validate/index.js');
-  const problems = validateClaim(claim, { group: values.group });
+  const { validateClaim, formatProblem } = await import('../validate/index.js');
+  const problems = validateClaim(claim, { group: values.group, flavor });
   if (problems.length) {
-    for (const p of problems) console.error(`${file}: ${p.path}: ${p.message}`);
+    for (const p of problems) console.error(formatProblem(file, p));
     return 1;
   }
   if (values.converge) {
@@ -183,7 +188,7 @@ async function cmdValidate(args: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new UsageError('validate takes one or more FILEs');
   const flavors = flavorOf(values.flavor, true);
-  const { validateClaim, validateRendered, crdIndex } = await import('../validate/index.js');
+  const { validateClaimIn, formatProblem, validateRendered, crdIndex } = await import('../validate/index.js');
   const { renderClaim } = await import('../render/service.js');
   const { RenderError } = await import('../render/index.js');
   let failed = 0;
@@ -198,8 +203,8 @@ async function cmdValidate(args: string[]): Promise<number> {
     }
     const lines: string[] = [];
     for (const doc of docs) {
-      const problems = validateClaim(doc, { group: values.group });
-      lines.push(...problems.map((p) => `${file}: ${p.path}: ${p.message}`));
+      const problems = validateClaimIn(doc, flavors, { group: values.group });
+      lines.push(...problems.map((p) => formatProblem(file, p)));
       if (problems.length) continue;
       for (const flavor of flavors) {
         try {
@@ -358,10 +363,20 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   validate: cmdValidate,
   lint: async (args) => (await import('../guardrails/index.js')).lintCommand(args),
   graph: async (args) => (await import('../graph/cli.js')).graphCommand(args),
+  cost: async (args) => (await import('../cost/cli.js')).costCommand(args),
   controller: cmdController,
   status: cmdStatus,
   drift: cmdDrift,
   serve: cmdServe,
+  sandbox: async (args) => {
+    const { sandboxCommand, SandboxUsageError } = await import('../sandbox/cli.js');
+    try {
+      return await sandboxCommand(args);
+    } catch (e) {
+      if (e instanceof SandboxUsageError) throw new UsageError(e.message);
+      throw e;
+    }
+  },
 };
 
 export async function main(argv: string[]): Promise<number> {

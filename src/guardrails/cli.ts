@@ -13,10 +13,14 @@ import type { Finding } from './types.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const lintUsage = `Usage: envstack lint [CLAIM...] [-o text|json|sarif] [--flavor claim|namespaced|both] [--rendered FILE|-]
+                    [--budget-error-factor N]
 
 Renders each claim (default: every claim in examples/, both flavors) to its converged state and
 runs the guardrails over the composed resources; with --rendered, lints an already-rendered YAML
-stream (e.g. \`crossplane render\` output) instead. Exits 1 when any error-severity rule fires.`;
+stream (e.g. \`crossplane render\` output) instead. Exits 1 when any error-severity rule fires.
+
+  --budget-error-factor N   ENV075 (the fixed cost estimate above the stack's own budget) is a
+                            warning; above N times the budget it is an error (N ≥ 1; default: never)`;
 
 function claimFiles(paths: string[]): string[] {
   const roots = paths.length ? paths : [join(repoRoot, 'examples')];
@@ -36,9 +40,18 @@ function display(path: string): string {
 }
 
 export async function lintCommand(args: string[]): Promise<number> {
-  const parsed = parseRenderedInputArgs('lint', lintUsage, args);
+  const parsed = parseRenderedInputArgs('lint', lintUsage, args, ['budget-error-factor']);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
+  const factorArg = values['budget-error-factor'];
+  const budgetErrorFactor = factorArg === undefined ? undefined : Number(factorArg);
+  if (budgetErrorFactor !== undefined && !(Number.isFinite(budgetErrorFactor) && budgetErrorFactor >= 1)) {
+    console.error(
+      `envstack lint: --budget-error-factor takes a number ≥ 1 (2: an error when the fixed cost is over twice the budget), got "${factorArg}"`,
+    );
+    return 2;
+  }
+  const ruleOptions = budgetErrorFactor === undefined ? {} : { budgetErrorFactor };
   const format = (values.output ?? 'text') as OutputFormat;
   if (!['text', 'json', 'sarif'].includes(format)) {
     console.error(`envstack lint: -o must be text, json or sarif, got "${format}"`);
@@ -70,7 +83,9 @@ export async function lintCommand(args: string[]): Promise<number> {
       console.error(`${file}: not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
       return 1;
     }
-    findings.push(...lintRendered(docs, { source: file === '-' ? '<stdin>' : display(file) }));
+    findings.push(
+      ...lintRendered(docs, { source: file === '-' ? '<stdin>' : display(file), ...ruleOptions }),
+    );
   } else {
     const { validateClaim } = await import('../validate/index.js');
     const { RenderError } = await import('../render/index.js');
@@ -94,7 +109,9 @@ export async function lintCommand(args: string[]): Promise<number> {
         for (const flavor of flavors) {
           const source = `${display(file)} [${flavor}]`;
           try {
-            findings.push(...(await lintClaim(claim, flavor, { source, group: values.group })));
+            findings.push(
+              ...(await lintClaim(claim, flavor, { source, group: values.group, ...ruleOptions })),
+            );
           } catch (e) {
             if (!(e instanceof RenderError)) throw e;
             console.error(`${source}: cannot render composite resource: ${e.message}`);

@@ -1,7 +1,7 @@
 import type { JsonObject, Unstructured } from '../render/fnapi.js';
 import { ANNOTATION_COMPOSITION_RESOURCE_NAME } from '../render/engine.js';
 import { isObject } from '../render/unstructured.js';
-import type { LintContext, LintResource } from './types.js';
+import type { LintContext, LintResource, RuleOptions } from './types.js';
 import { COMPONENT_LABEL, stringsIn } from './util.js';
 
 function toLintResource(o: Unstructured): LintResource {
@@ -50,6 +50,7 @@ export function buildContext(
   composed: Unstructured[],
   composite?: Unstructured,
   spec?: JsonObject,
+  options: RuleOptions = {},
 ): LintContext {
   const resources = composed.map(toLintResource);
   const s = spec ?? (isObject(composite?.spec) ? composite.spec : undefined);
@@ -89,5 +90,6 @@ export function buildContext(
     drRegion: drRegion === region ? undefined : drRegion,
     observedAccounts,
     byName: new Map(resources.map((r) => [r.name, r])),
+    options,
   };
 }

@@ -1,4 +1,13 @@
-export type { Finding, FindingInput, LintContext, LintResource, Rule, SeedRef, Severity } from './types.js';
+export type {
+  Finding,
+  FindingInput,
+  LintContext,
+  LintResource,
+  Rule,
+  RuleOptions,
+  SeedRef,
+  Severity,
+} from './types.js';
 export { buildContext, splitRendered } from './context.js';
 export { lintClaim, lintRendered, runRules } from './lint.js';
 export type { LintOptions } from './lint.js';

@@ -3,13 +3,16 @@ import { convergeClaim } from '../render/converge.js';
 import type { JsonObject, Unstructured } from '../render/fnapi.js';
 import { buildContext, splitRendered } from './context.js';
 import { rules as allRules } from './rules/index.js';
-import type { Finding, LintContext, Rule } from './types.js';
+import type { Finding, LintContext, Rule, RuleOptions } from './types.js';
 
-export interface LintOptions {
+export interface LintOptions extends RuleOptions {
   rules?: readonly Rule[];
   /** Labels findings with where the resources came from. */
   source?: string;
 }
+
+const ruleOptions = (opts: LintOptions): RuleOptions =>
+  opts.budgetErrorFactor !== undefined ? { budgetErrorFactor: opts.budgetErrorFactor } : {};
 
 /** Runs every rule over a context; findings sorted by resource, then rule. */
 export function runRules(ctx: LintContext, opts: LintOptions = {}): Finding[] {
@@ -19,7 +22,7 @@ export function runRules(ctx: LintContext, opts: LintOptions = {}): Finding[] {
       findings.push({
         ...f,
         ruleId: rule.id,
-        severity: rule.severity,
+        severity: f.severity ?? rule.severity,
         ...(opts.source ? { source: opts.source } : {}),
       });
     }
@@ -41,7 +44,7 @@ export function lintRendered(
   opts: LintOptions & { spec?: JsonObject } = {},
 ): Finding[] {
   const { composite, composed } = splitRendered(docs);
-  return runRules(buildContext(composed, composite, opts.spec), opts);
+  return runRules(buildContext(composed, composite, opts.spec, ruleOptions(opts)), opts);
 }
 
 /**
@@ -54,5 +57,8 @@ export async function lintClaim(
   opts: LintOptions & { group?: string } = {},
 ): Promise<Finding[]> {
   const { result } = await convergeClaim({ claim, flavor, group: opts.group });
-  return runRules(buildContext(result.composed, result.composite, result.input.spec), opts);
+  return runRules(
+    buildContext(result.composed, result.composite, result.input.spec, ruleOptions(opts)),
+    opts,
+  );
 }

@@ -37,6 +37,13 @@ export interface LintContext {
   /** Account ids the render learned from observed state (not written by anyone). */
   observedAccounts: ReadonlySet<string>;
   byName: ReadonlyMap<string, LintResource>;
+  /** What the user set for the rules that take settings (`envstack lint --budget-error-factor`). */
+  options: RuleOptions;
+}
+
+export interface RuleOptions {
+  /** ENV075: the fixed cost estimate above this multiple of the budget is an error, not a warning. */
+  budgetErrorFactor?: number;
 }
 
 export interface FindingInput {
@@ -46,6 +53,8 @@ export interface FindingInput {
   field: string;
   /** What is wrong and how to fix it, naming the resource and field. */
   message: string;
+  /** Overrides the rule's severity for this finding (a rule whose severity depends on a setting). */
+  severity?: Severity;
 }
 
 export interface Finding extends FindingInput {

@@ -387,4 +387,14 @@ export const mutations: Record<
         return true;
       }),
   },
+  ENV075: {
+    what: "lower the budget's limit to $1 a month, below the stack's fixed cost",
+    apply: (docs) =>
+      mutate(docs, (ds) => {
+        const b = first(ds, 'Budget');
+        if (!b) return false;
+        fp(b).limitAmount = '1';
+        return true;
+      }),
+  },
 };

@@ -1,4 +1,5 @@
-import { buildContext, rules, type Rule } from '../../src/guardrails/index.js';
+import { buildContext, rules, runRules, type Rule } from '../../src/guardrails/index.js';
+import ec2Prices from '../../src/cost/prices/ec2.json' with { type: 'json' };
 import type { Unstructured } from '../../src/render/fnapi.js';
 import { flagged, mr, policy, sibling, spec, tags } from './fixtures.js';
 
@@ -637,5 +638,48 @@ describe('ENV070-ENV074 keys, logs, alarms', () => {
         mr('b', A, 'MetricAlarm', { alarmActionsSelector: sibling('t') }),
       ]),
     ).toEqual(['a spec.forProvider.alarmActions']);
+  });
+});
+
+describe('ENV075 fixed cost above the budget', () => {
+  // One NAT gateway in eu-west-1 costs 730 hours × the committed hourly price, nothing else here costs.
+  const natHourly = ec2Prices.prices.find(
+    (p) => p.key === 'nat-gateway:hours' && p.region === 'eu-west-1',
+  )!.usd;
+  const natMonthly = Math.round(730 * natHourly * 100) / 100;
+  const nat = mr('nat-a', EC2, 'NATGateway', { connectivityType: 'public' });
+  const budget = (limit: string) =>
+    mr('budget', 'budgets.aws.upbound.io/v1beta2', 'Budget', { limitAmount: limit, timeUnit: 'MONTHLY' });
+  const findings = (resources: Unstructured[], overrides: Record<string, unknown>, factor?: number) =>
+    runRules(
+      buildContext(
+        resources,
+        undefined,
+        { ...spec, ...overrides },
+        factor === undefined ? {} : { budgetErrorFactor: factor },
+      ),
+      { rules: [rule('ENV075')] },
+    );
+
+  test('a budget below the fixed estimate is a warning naming both figures', () => {
+    expect(natMonthly).toBeGreaterThan(30);
+    const [f, ...rest] = findings([nat, budget('30')], {});
+    expect(rest).toEqual([]);
+    expect(f.severity).toBe('warning');
+    expect(f.field).toBe('spec.forProvider.limitAmount');
+    expect(f.message).toContain(`$${natMonthly.toFixed(2)}`);
+    expect(f.message).toContain('$30.00');
+    expect(findings([nat, budget(String(Math.ceil(natMonthly)))], {})).toEqual([]);
+  });
+  test("without a rendered Budget the claim's spec.compliance.budget.monthlyUsd is the limit", () => {
+    expect(
+      findings([nat], { compliance: { budget: { monthlyUsd: 10, email: 'a@b.co' } } }).map((f) => f.field),
+    ).toEqual(['spec.compliance.budget.monthlyUsd']);
+    expect(findings([nat], {})).toEqual([]);
+  });
+  test('above --budget-error-factor times the budget it is an error', () => {
+    // 35.04 against a 30 budget: 1.17×.
+    expect(findings([nat, budget('30')], {}, 1.1).map((f) => f.severity)).toEqual(['error']);
+    expect(findings([nat, budget('30')], {}, 2).map((f) => f.severity)).toEqual(['warning']);
   });
 });

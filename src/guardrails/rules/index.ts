@@ -17,6 +17,7 @@ import {
   targetGroupPort,
   userData,
 } from './network.js';
+import { budgetBelowFixedCost } from './cost.js';
 import { hardCodedAccount, hardCodedRegion, outdatedApiVersion } from './placement.js';
 import { arnToMissingResource, danglingReference } from './references.js';
 import {
@@ -60,4 +61,5 @@ export const rules: readonly Rule[] = [
   kmsPolicyForUsers,
   logGroupRetention,
   alarmWithoutAction,
+  budgetBelowFixedCost,
 ];
