@@ -99,11 +99,23 @@ function stripServerMetadata(xr: Unstructured): Unstructured {
   return out;
 }
 
+/**
+ * A reference a controller resolved from a selector we set: Crossplane's Usage controller turns
+ * `resourceSelector` into `resourceRef`, a provider turns `vpcIdSelector` into `vpcIdRef` and `vpcId`.
+ */
+function resolvedFromSelector(want: Record<string, unknown>, key: string): boolean {
+  const base = key.replace(/Refs?$/, '');
+  const candidates = [`${base}Selector`, `${base.replace(/s$/, '')}Selector`, `${key}Selector`];
+  return candidates.some((c) => c in want) && !(key in want);
+}
+
 function diffValues(path: string, want: unknown, have: unknown, out: string[]): void {
   if (out.length >= 20) return;
   if (isObject(want) && isObject(have)) {
-    for (const k of new Set([...Object.keys(want), ...Object.keys(have)]))
+    for (const k of new Set([...Object.keys(want), ...Object.keys(have)])) {
+      if (!(k in want) && /Refs?$/.test(k) && resolvedFromSelector(want, k)) continue;
       diffValues(`${path}.${k}`, want[k], have[k], out);
+    }
     return;
   }
   if (Array.isArray(want) && Array.isArray(have) && want.length === have.length) {

@@ -189,7 +189,9 @@ async function apply(args: string[]): Promise<number> {
           const line = `${label}: ${st.phase ?? 'Pending'}${st.blocking ? ` (blocked: ${st.blocking})` : ''}`;
           if (line !== last) process.stderr.write(`${line}\n`);
           last = line;
-          return st.ready ? st : false;
+          // Crossplane's Ready can come before resources gated on observed values exist; with the
+          // controller running, its phase counts every resource the composition will create.
+          return st.ready && (!state.controllerMetrics || st.phase === 'Ready') ? st : false;
         },
         timeoutMs,
         1000,
@@ -243,13 +245,17 @@ async function down(args: string[]): Promise<number> {
 
 /** The provider stand-in as a process (started by `sandbox up`). */
 async function standin(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { flavor: { type: 'string' }, faults: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { flavor: { type: 'string' }, faults: { type: 'string' }, cloud: { type: 'string' } },
+  });
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const s = createStandIn({
     kubeConfig: kc,
     kinds: managedKinds((values.flavor ?? 'claim') as Flavor),
     faultsFile: values.faults,
+    cloudFile: values.cloud,
     log: (m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`),
   });
   process.once('SIGTERM', () => s.stop());

@@ -32,6 +32,8 @@ export interface SandboxState {
   crossplaneMetrics: string;
   controllerMetrics: string;
   faultsFile: string;
+  /** The provider stand-in's "AWS" inventory (CloudRecord[]). */
+  cloudFile: string;
   startedAt: string;
 }
 
@@ -217,6 +219,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     const faultsFile = join(kube.dir, 'faults.json');
     if (!existsSync(faultsFile)) writeFileSync(faultsFile, '[]\n');
+    const cloudFile = join(kube.dir, 'cloud.json');
     const envstack = join(PACKAGE_ROOT, 'bin', 'envstack.js');
     const env = {
       KUBECONFIG: kube.kubeconfig,
@@ -227,7 +230,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     kube.supervisor.start(
       'provider-standin',
       process.execPath,
-      [envstack, 'sandbox', 'standin', '--flavor', flavor, '--faults', faultsFile],
+      [envstack, 'sandbox', 'standin', '--flavor', flavor, '--faults', faultsFile, '--cloud', cloudFile],
       env,
     );
     let controllerMetrics = '';
@@ -260,6 +263,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       crossplaneMetrics: crossplane.metricsUrl,
       controllerMetrics,
       faultsFile,
+      cloudFile,
       startedAt: new Date().toISOString(),
     };
     writeFileSync(join(kube.dir, SANDBOX_STATE), `${JSON.stringify(state, null, 2)}\n`);

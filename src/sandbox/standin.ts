@@ -8,7 +8,7 @@
  * Faults are injected through a JSON file (FaultSpec[]) re-read on every pass.
  */
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ANNOTATION_COMPOSITION_RESOURCE_NAME } from '../render/engine.js';
 import { identityOf, synthesizeObserved, type Identity } from '../render/converge.js';
 import type { JsonObject, Unstructured } from '../render/fnapi.js';
@@ -16,6 +16,8 @@ import { isObject } from '../render/unstructured.js';
 import { sleep } from './supervisor.js';
 
 export const STANDIN_FIELD_MANAGER = 'provider-aws-standin';
+/** The finalizer provider-aws puts on every managed resource so it can delete the external resource first. */
+export const MANAGED_FINALIZER = 'finalizer.managedresource.crossplane.io';
 const EXTERNAL_NAME = 'crossplane.io/external-name';
 const COMPOSITE_LABEL = 'crossplane.io/composite';
 
@@ -41,10 +43,21 @@ export interface FaultSpec {
   atProvider?: JsonObject;
 }
 
+/** What the stand-in's "AWS" holds: every external resource it created, and what became of it. */
+export interface CloudRecord {
+  kind: string;
+  resource: string;
+  composite: string;
+  externalName: string;
+  state: 'exists' | 'deleted' | 'orphaned';
+}
+
 export interface StandInOptions {
   kubeConfig: KubeConfig;
   kinds: readonly ManagedKind[];
   faultsFile?: string;
+  /** Where the stand-in keeps its "AWS" inventory (JSON, CloudRecord[]); in memory only when omitted. */
+  cloudFile?: string;
   intervalMs?: number;
   log?: (msg: string) => void;
 }
@@ -52,6 +65,8 @@ export interface StandInOptions {
 export interface StandIn {
   /** One pass over every kind; resolves with the number of objects written. */
   pass(): Promise<number>;
+  /** The "AWS" inventory. */
+  cloud(): CloudRecord[];
   /** Runs passes until stop(). */
   run(): Promise<void>;
   stop(): void;
@@ -111,22 +126,57 @@ export function providerView(
   return { status, externalName: observed.metadata?.annotations?.[EXTERNAL_NAME] ?? '' };
 }
 
-/** Same JSON, ignoring condition times (kept from what is there so a write is made only on change). */
-function sameStatus(have: unknown, want: JsonObject): boolean {
-  if (!isObject(have)) return false;
-  const strip = (s: JsonObject) => ({
+/** JSON with object keys sorted: the API server returns keys in its own order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, val: unknown) =>
+    isObject(val) && !Array.isArray(val)
+      ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : val,
+  );
+}
+
+/** The status without condition times (kept from what is there so a write is made only on change). */
+function statusKey(s: unknown): string {
+  if (!isObject(s)) return '';
+  return canonical({
     ...s,
     conditions: (Array.isArray(s.conditions) ? s.conditions : []).map((c) =>
       isObject(c) ? { ...c, lastTransitionTime: undefined } : c,
     ),
   });
-  return JSON.stringify(strip(have as JsonObject)) === JSON.stringify(strip(want));
 }
 
 export function createStandIn(options: StandInOptions): StandIn {
   const api = options.kubeConfig.makeApiClient(CustomObjectsApi);
   const log = options.log ?? (() => undefined);
   let stopped = false;
+  // What was last written per object: the server prunes fields its schema lacks, so what it returns
+  // can differ from what we sent; only a change in what we want is worth another write.
+  const written = new Map<string, string>();
+
+  const cloud = new Map<string, CloudRecord>();
+  if (options.cloudFile && existsSync(options.cloudFile))
+    for (const r of JSON.parse(readFileSync(options.cloudFile, 'utf8')) as CloudRecord[])
+      cloud.set(`${r.kind}/${r.composite}/${r.resource}`, r);
+  const saveCloud = () => {
+    if (!options.cloudFile) return;
+    const tmp = `${options.cloudFile}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify([...cloud.values()], null, 1)}\n`);
+    renameSync(tmp, options.cloudFile);
+  };
+  const record = (u: Unstructured, state: CloudRecord['state'], externalName: string) => {
+    const key = `${u.kind}/${compositeOf(u)}/${resourceOf(u)}`;
+    const had = cloud.get(key);
+    if (had?.state === state && had.externalName === externalName) return;
+    cloud.set(key, {
+      kind: u.kind ?? '',
+      resource: resourceOf(u),
+      composite: compositeOf(u),
+      externalName,
+      state,
+    });
+    saveCloud();
+  };
 
   const list = async (k: ManagedKind): Promise<Unstructured[]> => {
     try {
@@ -143,19 +193,54 @@ export function createStandIn(options: StandInOptions): StandIn {
     }
   };
 
+  /** A managed resource being deleted: delete (or orphan) the external resource, then let it go. */
+  const finalize = async (k: ManagedKind, u: Unstructured): Promise<number> => {
+    const finalizers = (Array.isArray(u.metadata?.finalizers) ? u.metadata.finalizers : []) as string[];
+    if (!finalizers.includes(MANAGED_FINALIZER)) return 0;
+    const spec = (u.spec ?? {}) as { deletionPolicy?: string; managementPolicies?: string[] };
+    const policies = spec.managementPolicies ?? ['*'];
+    const orphan =
+      spec.deletionPolicy === 'Orphan' || !(policies.includes('*') || policies.includes('Delete'));
+    record(u, orphan ? 'orphaned' : 'deleted', u.metadata?.annotations?.[EXTERNAL_NAME] ?? '');
+    const body = { metadata: { finalizers: finalizers.filter((f) => f !== MANAGED_FINALIZER) } };
+    const name = u.metadata?.name ?? '';
+    const target = { group: k.group, version: k.version, plural: k.plural, name };
+    try {
+      if (k.namespaced && u.metadata?.namespace)
+        await api.patchNamespacedCustomObject(
+          { ...target, namespace: u.metadata.namespace, body, fieldManager: STANDIN_FIELD_MANAGER },
+          mergePatch,
+        );
+      else
+        await api.patchClusterCustomObject(
+          { ...target, body, fieldManager: STANDIN_FIELD_MANAGER },
+          mergePatch,
+        );
+      return 1;
+    } catch (err) {
+      log(
+        `could not finalize ${k.kind} ${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      );
+      return 0;
+    }
+  };
+
   const pass = async (): Promise<number> => {
     const faults = readFaults(options.faultsFile);
     const byKind = await Promise.all(options.kinds.map(async (k) => ({ k, items: await list(k) })));
     const groups = new Map<string, { k: ManagedKind; u: Unstructured }[]>();
+    let writes = 0;
     for (const { k, items } of byKind)
       for (const u of items) {
-        if (u.metadata?.deletionTimestamp) continue;
+        if (u.metadata?.deletionTimestamp) {
+          writes += await finalize(k, u);
+          continue;
+        }
         const key = compositeOf(u) || `${u.metadata?.namespace ?? ''}/${u.metadata?.name ?? ''}`;
         const g = groups.get(key) ?? [];
         g.push({ k, u });
         groups.set(key, g);
       }
-    let writes = 0;
     for (const members of groups.values()) {
       const identities = new Map<string, Identity>();
       for (const { u } of members) identities.set(resourceOf(u), identityOf(u, resourceOf(u)));
@@ -165,8 +250,17 @@ export function createStandIn(options: StandInOptions): StandIn {
         const namespace = u.metadata?.namespace;
         const target = { group: k.group, version: k.version, plural: k.plural, name };
         try {
-          if (externalName && u.metadata?.annotations?.[EXTERNAL_NAME] !== externalName) {
-            const body = { metadata: { annotations: { [EXTERNAL_NAME]: externalName } } };
+          const finalizers = (Array.isArray(u.metadata?.finalizers) ? u.metadata.finalizers : []) as string[];
+          if (
+            (externalName && u.metadata?.annotations?.[EXTERNAL_NAME] !== externalName) ||
+            !finalizers.includes(MANAGED_FINALIZER)
+          ) {
+            const body = {
+              metadata: {
+                annotations: { [EXTERNAL_NAME]: externalName || u.metadata?.annotations?.[EXTERNAL_NAME] },
+                finalizers: [...finalizers.filter((f) => f !== MANAGED_FINALIZER), MANAGED_FINALIZER],
+              },
+            };
             if (k.namespaced && namespace)
               await api.patchNamespacedCustomObject(
                 { ...target, namespace, body, fieldManager: STANDIN_FIELD_MANAGER },
@@ -179,7 +273,10 @@ export function createStandIn(options: StandInOptions): StandIn {
               );
             writes++;
           }
-          if (!sameStatus(u.status, status)) {
+          record(u, 'exists', externalName || u.metadata?.annotations?.[EXTERNAL_NAME] || '');
+          const uid = u.metadata?.uid ?? name;
+          const want = statusKey(status);
+          if (written.get(uid) !== want && statusKey(u.status) !== want) {
             const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
             const body = {
               status: {
@@ -200,6 +297,7 @@ export function createStandIn(options: StandInOptions): StandIn {
                 { ...target, body, fieldManager: STANDIN_FIELD_MANAGER },
                 mergePatch,
               );
+            written.set(uid, want);
             writes++;
           }
         } catch (err) {
@@ -214,6 +312,7 @@ export function createStandIn(options: StandInOptions): StandIn {
 
   return {
     pass,
+    cloud: () => [...cloud.values()],
     async run() {
       while (!stopped) {
         const n = await pass().catch((err: unknown) => {

@@ -112,6 +112,16 @@ describe.each(all)('$file: $command', ({ command }) => {
         }
         break;
       }
+      case 'export': {
+        // Only the kubeconfig `envstack sandbox up` writes: DEFAULT_DIR/admin.kubeconfig.
+        const [name, value] = sub.split('=');
+        expect(name).toBe('KUBECONFIG');
+        expect(value).toMatch(/^~\/\.local\/state\/envstack\/sandbox\/admin\.kubeconfig$/);
+        expect(readFileSync(join(repoRoot, 'src', 'sandbox', 'sandbox.ts'), 'utf8')).toContain(
+          "join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'envstack', 'sandbox')",
+        );
+        break;
+      }
       case 'docker':
         expect(existsSync(join(repoRoot, 'Dockerfile'))).toBe(true);
         break;
