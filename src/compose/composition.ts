@@ -10,20 +10,30 @@ import { ENV_ACCOUNT, ENV_DR_REGION, ENV_PARTITION, ENV_REGION } from './policy.
 import { VPC_ARN_STATUS, type ComposedResource, type Stack } from './resource.js';
 import { API_VERSION, apiNames, compositionName, DEFAULT_GROUP } from './xrd.js';
 
-/** Pinned composition functions. Packages resolve against Crossplane's default package registry. */
+/**
+ * The registry Crossplane's documentation installs crossplane-contrib packages from (and Crossplane's
+ * default registry since 1.20). Crossplane 2 accepts only fully qualified package references, so the
+ * Functions name it; the chart can point them at a mirror instead (packageRegistry).
+ */
+export const CROSSPLANE_CONTRIB_REGISTRY = 'xpkg.crossplane.io';
+
+/** Pinned composition functions, fully qualified: `${registry}/${package}:${version}`. */
 export const functions = {
   patchAndTransform: {
     name: 'function-patch-and-transform',
+    registry: CROSSPLANE_CONTRIB_REGISTRY,
     package: 'crossplane-contrib/function-patch-and-transform',
     version: 'v0.10.9',
   },
   celFilter: {
     name: 'function-cel-filter',
+    registry: CROSSPLANE_CONTRIB_REGISTRY,
     package: 'crossplane-contrib/function-cel-filter',
     version: 'v0.2.0',
   },
   autoReady: {
     name: 'function-auto-ready',
+    registry: CROSSPLANE_CONTRIB_REGISTRY,
     package: 'crossplane-contrib/function-auto-ready',
     version: 'v0.7.0',
   },
@@ -175,6 +185,6 @@ export function functionObjects(): JsonObject[] {
     apiVersion: 'pkg.crossplane.io/v1',
     kind: 'Function',
     metadata: { name: f.name },
-    spec: { package: `${f.package}:${f.version}` },
+    spec: { package: `${f.registry}/${f.package}:${f.version}` },
   }));
 }

@@ -1,7 +1,8 @@
 /**
  * The synthesized XRDs, Compositions and Functions as chart templates: the flavor is chosen by
  * `.Values.flavor`, every object gets the chart's labels, Argo CD sync waves and (for objects whose deletion
- * would delete environments) the keep policy; Function packages are qualified by `.Values.packageRegistry`.
+ * would delete environments) the keep policy; Function packages are qualified by the chart's registry values
+ * (`packageRegistry`, else `packageRegistries.<organization>`), and the chart fails on a reference that is not.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,9 +50,15 @@ export function decorate(h: HelmTemplate, obj: JsonObject, wave: number, keep: b
   };
 }
 
+/** `org/name:tag` of a package reference, without its registry host (the chart's values choose that). */
+export function repositoryOf(ref: string): string {
+  const [first, ...rest] = ref.split('/');
+  return rest.length > 0 && (/[.:]/.test(first) || first === 'localhost') ? rest.join('/') : ref;
+}
+
 function withPackage(h: HelmTemplate, fn: JsonObject): JsonObject {
   const spec = fn.spec as Record<string, unknown>;
-  const ref = String(spec.package);
+  const ref = repositoryOf(String(spec.package));
   return {
     ...fn,
     spec: { ...spec, package: h.value(`include "envstack.package" (list $ ${JSON.stringify(ref)})`) },

@@ -6,13 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildStack } from '../../src/compose/components/index.js';
-import { flavors, type Flavor } from '../../src/compose/flavor.js';
+import { flavors } from '../../src/compose/flavor.js';
 import { controllerRbac } from '../../src/controller/rbac.js';
 import { loadCrdIndex, validateObject, formatSchemaError } from '../../src/schema/index.js';
 import { defaultCrdDir } from '../../src/validate/index.js';
 import { loadAllYaml } from '../../src/render/yaml.js';
 import { validateBuiltin } from './k8s-schema.js';
-import { chartDir, helm, installHelm, template, type K8sObject } from './helm.js';
+import { chartDir, helm, installHelm, repoRoot, template, type K8sObject } from './helm.js';
+import { chartCases, DEFAULT_REGISTRIES, registryOf, ROLE_ARN, valuesOf } from './matrix.js';
 
 const crds = loadCrdIndex(defaultCrdDir());
 const BUILTIN_GROUPS = new Set([
@@ -53,10 +54,11 @@ const podSpec = (objs: K8sObject[]): Record<string, unknown> =>
 const container = (objs: K8sObject[]): Record<string, unknown> =>
   (podSpec(objs).containers as Array<Record<string, unknown>>)[0];
 
-const ROLE_ARN = 'arn:aws:iam::123456789012:role/crossplane-provider-aws';
 const defaults = loadAllYaml(readFileSync(join(chartDir, 'values.yaml'), 'utf8'))[0] as {
   providers: { services: string[] };
+  packageRegistries: Record<string, string>;
 };
+const defaultsRegistries = defaults.packageRegistries;
 
 beforeAll(() => installHelm());
 
@@ -87,45 +89,7 @@ describe('helm lint --strict', () => {
   });
 });
 
-type Mode = 'irsa' | 'podIdentity' | 'secret';
-interface Case {
-  flavor: Flavor;
-  providers: boolean;
-  mode: Mode;
-  replicas: 1 | 2;
-  customImage: boolean;
-}
-
-const cases: Case[] = [];
-for (const flavor of flavors)
-  for (const providers of [false, true])
-    for (const mode of ['irsa', 'podIdentity', 'secret'] as const)
-      for (const replicas of [1, 2] as const)
-        cases.push({ flavor, providers, mode, replicas, customImage: replicas === 2 });
-
-const REGISTRY = 'mirror.example.internal';
-
-function valuesOf(c: Case): Record<string, string | number | boolean> {
-  return {
-    flavor: c.flavor,
-    packageRegistry: REGISTRY,
-    'providers.enabled': c.providers,
-    'providerConfig.enabled': true,
-    'providerConfig.credentials.mode': c.mode,
-    ...(c.mode === 'irsa' ? { 'providerConfig.credentials.roleArn': ROLE_ARN } : {}),
-    'controller.replicas': c.replicas,
-    'controller.metrics.serviceMonitor.enabled': c.replicas === 2,
-    ...(c.customImage
-      ? {
-          'controller.image.registry': 'mirror.example.internal:5000/platform',
-          'controller.image.repository': 'tools/envstack-controller',
-          'controller.image.tag': '1.2.3-rc.1',
-        }
-      : {}),
-  };
-}
-
-describe.each(cases)('helm template %o', (c) => {
+describe.each(chartCases)('helm template %o', (c) => {
   let objs: K8sObject[];
   beforeAll(() => {
     objs = template(valuesOf(c));
@@ -145,10 +109,11 @@ describe.each(cases)('helm template %o', (c) => {
     );
     expect(at(xrd, 'spec.defaultCompositionRef.name')).toBe(composition.metadata.name);
     expect(at(composition, 'spec.compositeTypeRef.kind')).toBe(at(xrd, 'spec.names.kind'));
+    const registry = registryOf(c, 'crossplane-contrib');
     expect(byKind(objs, 'Function').map((f) => at(f, 'spec.package'))).toEqual([
-      `${REGISTRY}/crossplane-contrib/function-patch-and-transform:v0.10.9`,
-      `${REGISTRY}/crossplane-contrib/function-cel-filter:v0.2.0`,
-      `${REGISTRY}/crossplane-contrib/function-auto-ready:v0.7.0`,
+      `${registry}/crossplane-contrib/function-patch-and-transform:v0.10.9`,
+      `${registry}/crossplane-contrib/function-cel-filter:v0.2.0`,
+      `${registry}/crossplane-contrib/function-auto-ready:v0.7.0`,
     ]);
   });
 
@@ -231,7 +196,7 @@ describe.each(cases)('helm template %o', (c) => {
       return;
     }
     expect(providers.map((p) => at(p, 'spec.package'))).toEqual(
-      defaults.providers.services.map((s) => `${REGISTRY}/upbound/provider-aws-${s}:v2.6.0`),
+      defaults.providers.services.map((s) => `${registryOf(c, 'upbound')}/upbound/provider-aws-${s}:v2.6.0`),
     );
     const runtime = one(objs, 'DeploymentRuntimeConfig');
     for (const p of providers) expect(at(p, 'spec.runtimeConfigRef.name')).toBe(runtime.metadata.name);
@@ -289,6 +254,68 @@ describe('chart values', () => {
     );
     expect(packages).toHaveLength(25);
     for (const p of packages) expect(p.startsWith('mirror.example.internal/crossplane/')).toBe(true);
+  });
+
+  it('pulls packages from the registries Crossplane and Upbound document, the same Functions compositions/ has', () => {
+    expect(defaultsRegistries).toEqual(DEFAULT_REGISTRIES);
+    const objs = template({ 'providers.enabled': true });
+    const fns = byKind(objs, 'Function').map((f) => at(f, 'spec.package'));
+    expect(fns).toEqual(
+      loadAllYaml(readFileSync(join(repoRoot, 'compositions', 'functions.yaml'), 'utf8')).map((f) =>
+        at(f, 'spec.package'),
+      ),
+    );
+    expect(fns).toContain('xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform:v0.10.9');
+    expect(byKind(objs, 'Provider').map((p) => at(p, 'spec.package'))).toContain(
+      'xpkg.upbound.io/upbound/provider-aws-ec2:v2.6.0',
+    );
+    const community = template({ 'providers.enabled': true, 'providers.organization': 'crossplane-contrib' });
+    expect(byKind(community, 'Provider').map((p) => at(p, 'spec.package'))).toContain(
+      'xpkg.crossplane.io/crossplane-contrib/provider-aws-ec2:v2.6.0',
+    );
+  });
+
+  it('takes another registry per organization', () => {
+    const objs = template({
+      'providers.enabled': true,
+      'packageRegistries.upbound': 'registry.example.com:5000/upbound-mirror',
+    });
+    expect(at(byKind(objs, 'Provider')[0], 'spec.package')).toBe(
+      'registry.example.com:5000/upbound-mirror/upbound/provider-aws-ec2:v2.6.0',
+    );
+    expect(at(byKind(objs, 'Function')[0], 'spec.package')).toMatch(/^xpkg\.crossplane\.io\//);
+  });
+
+  it.each<[string, Record<string, string | boolean>, string]>([
+    [
+      'no registry for the Functions',
+      { 'packageRegistries.crossplane-contrib': '' },
+      'crossplane-contrib/function-patch-and-transform:v0.10.9',
+    ],
+    [
+      'no registry for the providers',
+      { 'providers.enabled': true, 'packageRegistries.upbound': '' },
+      'upbound/provider-aws-ec2:v2.6.0',
+    ],
+    [
+      'a registry host without a dot',
+      { packageRegistry: 'localhost:5000' },
+      'localhost:5000/crossplane-contrib/function-patch-and-transform:v0.10.9',
+    ],
+    [
+      'an organization registry without a dot',
+      { 'providers.enabled': true, 'packageRegistries.upbound': 'mirror' },
+      'mirror/upbound/provider-aws-ec2:v2.6.0',
+    ],
+  ])('fails on a package Crossplane would reject: %s', (_name, values, ref) => {
+    const sets = Object.entries(values).flatMap(([k, v]) => ['--set', `${k}=${String(v)}`]);
+    const r = helm(['template', 'envstack', chartDir, ...sets]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`package "${ref}" is not fully qualified, so Crossplane would reject it`);
+    expect(r.stderr).toMatch(
+      /Set packageRegistry .* or packageRegistries\.(crossplane-contrib|upbound) to such a host/,
+    );
   });
 
   it('pins the image by digest when one is given', () => {
@@ -399,6 +426,16 @@ describe('chart values', () => {
       'a bad digest',
       ['--set', 'controller.image.digest=latest'],
       /at '\/controller\/image\/digest': 'latest' does not match pattern/,
+    ],
+    [
+      'an organization registry with a scheme',
+      ['--set', 'packageRegistries.upbound=https://xpkg.upbound.io'],
+      /at '\/packageRegistries\/upbound': 'https:\/\/xpkg.upbound.io' does not match pattern/,
+    ],
+    [
+      'an unknown package organization',
+      ['--set', 'packageRegistries.acme=registry.example.com'],
+      /at '\/packageRegistries': additional properties 'acme' not allowed/,
     ],
     [
       'a package registry with a scheme',

@@ -55,7 +55,7 @@ test('the extracted binary is Helm 3', () => {
 });
 
 test('helm 3 lint --strict passes', () => {
-  const r = run3(['lint', '--strict', chartDir, '--set', 'packageRegistry=registry.invalid']);
+  const r = run3(['lint', '--strict', chartDir]);
   expect([r.code, r.stderr]).toEqual([0, '']);
 });
 

@@ -59,15 +59,22 @@ app.kubernetes.io/component: controller
 {{- end -}}
 {{- end -}}
 
-{{/* A Crossplane package reference, qualified with .Values.packageRegistry when it is set. (list $ "org/name:tag") */}}
+{{/*
+A Crossplane package reference (list $ "org/name:tag"), fully qualified: .Values.packageRegistry when it is set
+(a mirror of everything), else .Values.packageRegistries.<org>. Fails, rather than render an object the API server
+rejects, when the result does not match the rule of Crossplane's package CRDs (a registry host with a dot, a
+repository, and a tag or digest).
+*/}}
 {{- define "envstack.package" -}}
 {{- $root := index . 0 -}}
 {{- $ref := index . 1 -}}
-{{- if $root.Values.packageRegistry -}}
-{{- printf "%s/%s" (trimSuffix "/" $root.Values.packageRegistry) $ref -}}
-{{- else -}}
-{{- $ref -}}
+{{- $org := first (splitList "/" $ref) -}}
+{{- $registry := $root.Values.packageRegistry | default (get ($root.Values.packageRegistries | default dict) $org) | default "" | trimSuffix "/" -}}
+{{- $full := ternary $ref (printf "%s/%s" $registry $ref) (empty $registry) -}}
+{{- if not (regexMatch "^[^\\./]+(\\.[^\\./]+)+(/[^/:@]+)+(:[^:@]+(@sha256.+)?|@sha256.+)$" $full) -}}
+{{- fail (printf "package %q is not fully qualified, so Crossplane would reject it: a package needs a registry host with a dot, a repository and a tag (e.g. xpkg.crossplane.io/crossplane-contrib/function-auto-ready:v0.7.0). Set packageRegistry (one registry or mirror for every package) or packageRegistries.%s to such a host, e.g. registry.example.com:5000" $full $org) -}}
 {{- end -}}
+{{- $full -}}
 {{- end -}}
 
 {{/*
