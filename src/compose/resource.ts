@@ -47,6 +47,12 @@ export function celEffective<K extends keyof Profile>(path: string, key: K): str
 
 export const RESOURCE_LABEL = 'envstack.dev/resource';
 export const COMPONENT_LABEL = 'envstack.dev/component';
+/**
+ * The region a resource lives in, by role (`primary` or `dr`): on every regional resource, from its
+ * placement. With DR on the same tiers exist in two regions, so a selector that matches a group
+ * (subnets of a tier) must carry it too, or the primary ALB could be given subnets of the DR VPC.
+ */
+export const REGION_ROLE_LABEL = 'envstack.dev/region-role';
 
 export const components = [
   'network',
@@ -108,6 +114,31 @@ export function sibling(name: string): JsonObject {
   return { matchControllerRef: true, matchLabels: { [RESOURCE_LABEL]: name } };
 }
 
+/**
+ * A selector for every sibling carrying `labels` in the region of `placement`. Use it for selectors that
+ * match a group; `Stack.add` refuses a group selector that is not scoped to the resource's own region.
+ */
+export function siblingsIn(
+  placement: Exclude<Placement, 'global'>,
+  labels: Record<string, string>,
+): JsonObject {
+  return { matchControllerRef: true, matchLabels: { ...labels, [REGION_ROLE_LABEL]: placement } };
+}
+
+/** Selectors under `obj` that match by other labels than a single sibling's resource label. */
+function groupSelectors(obj: unknown, path: string): Array<[string, Record<string, string>]> {
+  if (Array.isArray(obj)) return obj.flatMap((v, i) => groupSelectors(v, `${path}[${i}]`));
+  if (obj === null || typeof obj !== 'object') return [];
+  return Object.entries(obj).flatMap(([k, v]): Array<[string, Record<string, string>]> => {
+    const p = `${path}.${k}`;
+    if (/Selector$/.test(k) && v && typeof v === 'object' && 'matchLabels' in v) {
+      const labels = (v as { matchLabels: Record<string, string> }).matchLabels;
+      return RESOURCE_LABEL in labels ? [] : [[p, labels]];
+    }
+    return groupSelectors(v, p);
+  });
+}
+
 /** A profile default for `to`, overridden by the claim's `claimPath` when set. */
 export function profileDefault<K extends keyof Profile>(
   key: K,
@@ -150,6 +181,11 @@ export class Stack {
       throw new Error(`duplicate resource name ${props.name}`);
     const entry = catalogEntry(props.service, props.kind, this.flavor);
     const placement = props.placement ?? (entry.region ? 'primary' : 'global');
+    for (const [path, labels] of groupSelectors(props.forProvider, 'forProvider'))
+      if (labels[REGION_ROLE_LABEL] !== placement)
+        throw new Error(
+          `${props.name}: ${path} matches a group of siblings; scope it to the ${placement} region with siblingsIn()`,
+        );
     const forProvider: JsonObject = { ...(props.forProvider ?? {}) };
     if (entry.tags) forProvider.tags = { ManagedBy: 'envstack', ...((forProvider.tags as JsonObject) ?? {}) };
 
@@ -193,6 +229,7 @@ export class Stack {
         labels: {
           [RESOURCE_LABEL]: props.name,
           [COMPONENT_LABEL]: component,
+          ...(placement !== 'global' ? { [REGION_ROLE_LABEL]: placement } : {}),
           ...(props.metadata?.labels ?? {}),
         },
         ...(props.metadata?.annotations ? { annotations: props.metadata.annotations } : {}),

@@ -10,9 +10,9 @@ import {
   imdsV2,
   propagatedTags,
   serviceRole,
-  subnetsOfTier,
   volumeTags,
 } from './compute.js';
+import { subnetsOfTier } from './network.js';
 import { SG_BASTION } from './security.js';
 
 export const BASTION_ENABLED = 'spec.bastion.enabled == true';
@@ -64,7 +64,7 @@ export function bastion(stack: Stack): void {
       minSize: 1,
       maxSize: 1,
       desiredCapacity: 1,
-      vpcZoneIdentifierSelector: subnetsOfTier('private'),
+      vpcZoneIdentifierSelector: subnetsOfTier('private', 'primary'),
       launchTemplate: { idSelector: sibling(BASTION_LAUNCH_TEMPLATE), version: '$Latest' },
       healthCheckType: 'EC2',
       healthCheckGracePeriod: 120,

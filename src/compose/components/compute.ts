@@ -8,7 +8,7 @@ import { asString, fromEnv, fromXr, format, type Patch } from '../patches.js';
 import { ENV_PREFIX } from '../naming.js';
 import { arn, policyDocument, policyPatch, templated, type PolicyStatement } from '../policy.js';
 import { profileDefault, sibling, type Component, type ComposedResource, type Stack } from '../resource.js';
-import { SUBNET_TIER_LABEL, type Tier } from './network.js';
+import { subnetsOfTier } from './network.js';
 import { SG_APP } from './security.js';
 import { KMS_KEY } from './storage.js';
 import { appLogGroupName, appMetricNamespace, appUserDataScript, userDataPatch } from './userdata.js';
@@ -26,10 +26,6 @@ export const APP_LAUNCH_TEMPLATE_VERSION_STATUS = 'status.ids.appLaunchTemplateV
 
 export const AL2023_ARM64_AMI =
   'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64';
-
-export function subnetsOfTier(tier: Tier): JsonObject {
-  return { matchControllerRef: true, matchLabels: { [SUBNET_TIER_LABEL]: tier } };
-}
 
 export interface ServiceRoleProps {
   /** Composition resource name of the role; its policy, attachments and profile derive from it. */
@@ -212,7 +208,7 @@ export function compute(stack: Stack): void {
     service: 'autoscaling',
     kind: 'AutoscalingGroup',
     forProvider: {
-      vpcZoneIdentifierSelector: subnetsOfTier('private'),
+      vpcZoneIdentifierSelector: subnetsOfTier('private', 'primary'),
       launchTemplate: { idSelector: sibling(APP_LAUNCH_TEMPLATE), version: '$Latest' },
       healthCheckType: 'ELB',
       healthCheckGracePeriod: 300,

@@ -27,14 +27,13 @@ import {
 import { templated } from '../policy.js';
 import {
   celEffective,
-  COMPONENT_LABEL,
   profileDefault,
   sibling,
   type ComposedResource,
   type Placement,
   type Stack,
 } from '../resource.js';
-import { SUBNET_TIER_LABEL } from './network.js';
+import { subnetsOfTier } from './network.js';
 import { and, DATABASE_ENABLED, databasePorts, SG_DB } from './security.js';
 import { KMS_KEY } from './storage.js';
 
@@ -166,13 +165,7 @@ export function dbSubnetGroup(stack: Stack, { placement, when }: DbPlacement): C
     when,
     forProvider: {
       description: 'Isolated (data) subnets',
-      subnetIdSelector: {
-        matchControllerRef: true,
-        matchLabels: {
-          [SUBNET_TIER_LABEL]: 'isolated',
-          [COMPONENT_LABEL]: placement === 'dr' ? 'dr' : 'network',
-        },
-      },
+      subnetIdSelector: subnetsOfTier('isolated', placement === 'dr' ? 'dr' : 'primary'),
     },
     awsName: { part: `${p}db`, limit: 'dbSubnetGroup', via: 'external-name' },
   });

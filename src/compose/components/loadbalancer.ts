@@ -8,7 +8,8 @@ import { profileTable } from '../../api/profiles.js';
 import { fromXr, mapTransform, type Patch } from '../patches.js';
 import { arn, type PolicyStatement } from '../policy.js';
 import { celHas, sibling, type ComposedResource, type Stack } from '../resource.js';
-import { TARGET_GROUP, subnetsOfTier } from './compute.js';
+import { TARGET_GROUP } from './compute.js';
+import { subnetsOfTier } from './network.js';
 import { SG_ALB } from './security.js';
 import { bucket, bucketName } from './storage.js';
 
@@ -139,7 +140,7 @@ export function loadBalancer(stack: Stack): void {
       internal: false,
       loadBalancerType: 'application',
       ipAddressType: 'ipv4',
-      subnetSelector: subnetsOfTier('public'),
+      subnetSelector: subnetsOfTier('public', 'primary'),
       securityGroupSelector: sibling(SG_ALB),
       dropInvalidHeaderFields: true,
       desyncMitigationMode: 'defensive',

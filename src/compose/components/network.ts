@@ -6,6 +6,7 @@
  * Subnet CIDRs come from the first two octets of the claim's /16 (admission guarantees the shape):
  * public x.y.{0,4,8}.0/22, private x.y.{32,48,64}.0/20, isolated x.y.{128,132,136}.0/22.
  */
+import type { JsonObject } from '../../render/fnapi.js';
 import { format, fromEnv, fromXr, regexp } from '../patches.js';
 import { ENV_DR_REGION, ENV_REGION } from '../policy.js';
 import { bucketName } from './storage.js';
@@ -13,6 +14,7 @@ import {
   celEffective,
   celEnabled,
   sibling,
+  siblingsIn,
   VPC_ARN_STATUS,
   type Placement,
   type Stack,
@@ -28,6 +30,11 @@ const tierCidr = {
 };
 export type Tier = keyof typeof tierCidr;
 export const SUBNET_TIER_LABEL = 'envstack.dev/subnet-tier';
+
+/** The subnets of a tier in one region: the DR VPC has the same tiers. */
+export function subnetsOfTier(tier: Tier, placement: Exclude<Placement, 'global'>): JsonObject {
+  return siblingsIn(placement, { [SUBNET_TIER_LABEL]: tier });
+}
 
 /** The third AZ exists only when the effective azCount is 3. */
 export function zoneCondition(zone: Zone): string | undefined {

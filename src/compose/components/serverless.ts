@@ -10,7 +10,8 @@ import { asString, fromEnv, fromXr, format } from '../patches.js';
 import { ENV_PREFIX } from '../naming.js';
 import { arn, policyDocument, policyPatch, templated, type PolicyStatement } from '../policy.js';
 import { celHas, profileDefault, sibling, type Stack } from '../resource.js';
-import { serviceRole, subnetsOfTier, APP_ASG_PART } from './compute.js';
+import { serviceRole, APP_ASG_PART } from './compute.js';
+import { subnetsOfTier } from './network.js';
 import { TABLE_PART } from './dynamodb.js';
 import { KMS_KEY_ARN_STATUS, SERVERLESS_ENABLED, logGroup } from './observability.js';
 import { SG_LAMBDA } from './security.js';
@@ -203,7 +204,7 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
         memorySize: f.memorySize,
         tracingConfig: { mode: 'Active' },
         vpcConfig: {
-          subnetIdSelector: subnetsOfTier('private'),
+          subnetIdSelector: subnetsOfTier('private', 'primary'),
           securityGroupIdSelector: sibling(SG_LAMBDA),
         },
         loggingConfig: { logFormat: 'JSON', applicationLogLevel: 'INFO', systemLogLevel: 'WARN' },

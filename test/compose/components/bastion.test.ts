@@ -44,7 +44,7 @@ describe.each(flavors)('bastion (%s)', (flavor) => {
       expect(asg).toMatchObject({ minSize: 1, maxSize: 1, desiredCapacity: 1 });
       expect(asg.vpcZoneIdentifierSelector).toEqual({
         matchControllerRef: true,
-        matchLabels: { 'envstack.dev/subnet-tier': 'private' },
+        matchLabels: { 'envstack.dev/subnet-tier': 'private', 'envstack.dev/region-role': 'primary' },
       });
     });
   });

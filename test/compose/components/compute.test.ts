@@ -105,7 +105,7 @@ describe.each(flavors)('compute (%s)', (flavor) => {
     expect(asg).toMatchObject({ healthCheckType: 'ELB', minSize: 1, maxSize: 2 });
     expect(asg.vpcZoneIdentifierSelector).toEqual({
       matchControllerRef: true,
-      matchLabels: { 'envstack.dev/subnet-tier': 'private' },
+      matchLabels: { 'envstack.dev/subnet-tier': 'private', 'envstack.dev/region-role': 'primary' },
     });
     expect((dev.composed.get(APP_ASG)?.spec as JsonObject).initProvider).toEqual({ desiredCapacity: 1 });
     expect(asg.tag).toEqual(

@@ -97,7 +97,7 @@ describe.each(flavors)('database, %s flavor', (flavor) => {
     });
     expect(fp(r.get('db-subnet-group')).subnetIdSelector).toEqual({
       matchControllerRef: true,
-      matchLabels: { 'envstack.dev/subnet-tier': 'isolated', 'envstack.dev/component': 'network' },
+      matchLabels: { 'envstack.dev/subnet-tier': 'isolated', 'envstack.dev/region-role': 'primary' },
     });
   });
 

@@ -45,7 +45,7 @@ describe.each(flavors)('load balancer (%s)', (flavor) => {
     });
     expect(alb.subnetSelector).toEqual({
       matchControllerRef: true,
-      matchLabels: { 'envstack.dev/subnet-tier': 'public' },
+      matchLabels: { 'envstack.dev/subnet-tier': 'public', 'envstack.dev/region-role': 'primary' },
     });
     expect(alb.accessLogs).toMatchObject({ enabled: true, prefix: 'alb' });
     expect(alb.name).toBe('shop-dev-alb');

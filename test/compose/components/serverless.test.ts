@@ -73,7 +73,7 @@ describe.each(flavors)('serverless (%s)', (flavor) => {
       expect(f.s3BucketSelector).toEqual(object.bucketSelector);
       expect((f.vpcConfig as JsonObject).subnetIdSelector).toEqual({
         matchControllerRef: true,
-        matchLabels: { 'envstack.dev/subnet-tier': 'private' },
+        matchLabels: { 'envstack.dev/subnet-tier': 'private', 'envstack.dev/region-role': 'primary' },
       });
       const env = (f.environment as JsonObject).variables as Record<string, string>;
       expect(env).toMatchObject({ ENVIRONMENT: 'dev', TABLE_NAME: 'shop-dev-table' });
