@@ -71,3 +71,19 @@ export function ruleError(
 export function formatSchemaError(e: SchemaError): string {
   return e.path === '' ? e.message : `${e.path}: ${e.message}`;
 }
+
+/**
+ * Schema errors after which the apiserver skips a custom resource's CEL rules (apiextensions'
+ * hasBlockingErr: NotSupported, Required, TooLong, TooMany and TypeInvalid field errors); it then adds
+ * NOT_CHECKED at the root instead of the rules' results.
+ */
+export function isBlockingError(e: SchemaError): boolean {
+  if (e.kind === 'rule' || e.kind === 'rule-error') return false;
+  if (e.kind === 'type') return true;
+  return /^(Required value|Unsupported value|Too long|Too many)\b/.test(e.message);
+}
+
+export const NOT_CHECKED = body.invalid(
+  null,
+  'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+);

@@ -15,3 +15,5 @@ export type {
   SchemaErrorKind,
   ValidateOptions,
 } from './types.js';
+export { isBlockingError, NOT_CHECKED } from './errors.js';
+export { unknownFieldPaths } from './prune.js';

@@ -101,11 +101,12 @@ export function validateObjectMeta(meta: unknown, path: string, opts: ObjectMeta
         ),
       );
     } else {
-      meta.finalizers.forEach((f, i) => {
+      // The apiserver names the list, not the item (ValidateFinalizers).
+      for (const f of meta.finalizers) {
         const msgs = typeof f === 'string' ? isQualifiedName(f) : ['must be a string'];
         for (const msg of msgs)
-          errors.push(err(`${childPath(path, 'finalizers')}[${i}]`, 'metadata', body.invalid(f, msg)));
-      });
+          errors.push(err(childPath(path, 'finalizers'), 'metadata', body.invalid(f, msg)));
+      }
     }
   }
   return errors;

@@ -70,7 +70,10 @@ export type SchemaErrorKind =
   | 'version';
 
 export interface SchemaError {
-  /** Field path as the apiserver prints it, e.g. `spec.forProvider.region`, `spec.subnets[0]`, `spec.tags[env]`. */
+  /**
+   * Field path as the apiserver prints it, e.g. `spec.forProvider.region`, `spec.subnets[0]`,
+   * `spec.tags.env` (a map value; `spec.tags[env]` when a CEL rule names it).
+   */
   path: string;
   /** The apiserver-style message body, e.g. `Required value`, `Unsupported value: "x": supported values: "a"`. */
   message: string;

@@ -34,10 +34,18 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether the apiserver decodes the JSON number V as an integer: an integral value that fits int64
+ * (a bigger one, such as 1e20, is decoded as a float64 and is no `integer`).
+ */
+export function isJsonInteger(v: number): boolean {
+  return Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63;
+}
+
 export function jsonTypeOf(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v)) return 'array';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (typeof v === 'number') return isJsonInteger(v) ? 'integer' : 'number';
   if (typeof v === 'object') return 'object';
   return typeof v;
 }
@@ -55,7 +63,7 @@ function typeMatches(type: string, v: unknown): boolean {
     case 'number':
       return typeof v === 'number' && Number.isFinite(v);
     case 'integer':
-      return typeof v === 'number' && Number.isInteger(v);
+      return typeof v === 'number' && isJsonInteger(v);
     default:
       return true;
   }
@@ -101,7 +109,11 @@ class Validator {
     this.node(s, v, path, old, false, root);
   }
 
-  /** Returns false when the value has the wrong type (children and rules are then skipped). */
+  /**
+   * Returns false when the value has the wrong type (children and rules are then skipped). PATH names
+   * the value in schema errors; CELPATH in CEL rule errors, which differ for map values: the schema
+   * validator says `spec.tags.env` (kube-openapi joins with a dot), CEL `spec.tags[env]` (field.Path.Key).
+   */
   private node(
     s: JSONSchemaProps,
     v: unknown,
@@ -109,6 +121,7 @@ class Validator {
     old: Old,
     valueOnly: boolean,
     root = false,
+    celPath = path,
   ): boolean {
     if (v === null) {
       if (s.nullable || (!s.type && !s['x-kubernetes-int-or-string'])) return true;
@@ -126,11 +139,11 @@ class Validator {
     }
     if (typeof v === 'string') this.string(s, v, path);
     else if (typeof v === 'number') this.number(s, v, path);
-    else if (Array.isArray(v)) this.array(s, v, path, old, valueOnly);
-    else if (isRecord(v)) this.object(s, v, path, old, valueOnly, root);
+    else if (Array.isArray(v)) this.array(s, v, path, old, valueOnly, celPath);
+    else if (isRecord(v)) this.object(s, v, path, old, valueOnly, root, celPath);
 
     this.junctors(s, v, path);
-    if (!valueOnly && s['x-kubernetes-validations']?.length) this.rules(s, v, path, old, root);
+    if (!valueOnly && s['x-kubernetes-validations']?.length) this.rules(s, v, celPath, old, root);
     return true;
   }
 
@@ -141,7 +154,7 @@ class Validator {
   private typeCheck(s: JSONSchemaProps, v: unknown, path: string): boolean {
     const actual = jsonTypeOf(v);
     if (s['x-kubernetes-int-or-string']) {
-      if (typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v))) return true;
+      if (typeof v === 'string' || (typeof v === 'number' && isJsonInteger(v))) return true;
       this.push(
         err(
           path,
@@ -214,7 +227,14 @@ class Validator {
     }
   }
 
-  private array(s: JSONSchemaProps, v: unknown[], path: string, old: Old, valueOnly: boolean): void {
+  private array(
+    s: JSONSchemaProps,
+    v: unknown[],
+    path: string,
+    old: Old,
+    valueOnly: boolean,
+    celPath: string,
+  ): void {
     if (s.maxItems !== undefined && v.length > s.maxItems)
       this.push(err(path, 'items', body.tooMany(v.length, s.maxItems)));
     if (s.minItems !== undefined && v.length < s.minItems) {
@@ -258,7 +278,8 @@ class Validator {
       } else if (oldList && listType === 'set') {
         oldItem = oldList.some((o) => jsonEqual(o, item)) ? { value: item } : undefined;
       }
-      this.node(s.items as JSONSchemaProps, item, indexPath(path, i), oldItem, valueOnly);
+      const items = s.items as JSONSchemaProps;
+      this.node(items, item, indexPath(path, i), oldItem, valueOnly, false, indexPath(celPath, i));
     });
   }
 
@@ -269,6 +290,7 @@ class Validator {
     old: Old,
     valueOnly: boolean,
     root: boolean,
+    celPath: string,
   ): void {
     const keys = Object.keys(v);
     if (s.maxProperties !== undefined && keys.length > s.maxProperties) {
@@ -302,10 +324,10 @@ class Validator {
         continue;
       }
       if (propSchema) {
-        this.node(propSchema, value, p, oldChild, valueOnly);
+        this.node(propSchema, value, p, oldChild, valueOnly, false, childPath(celPath, key));
       } else if (additional !== undefined && additional !== false) {
         if (typeof additional === 'object')
-          this.node(additional, value, indexPath(path, key), oldChild, valueOnly);
+          this.node(additional, value, p, oldChild, valueOnly, false, indexPath(celPath, key));
       } else if (embedded && (key === 'apiVersion' || key === 'kind' || key === 'metadata')) {
         continue;
       } else if (

@@ -187,8 +187,18 @@ describe('objects', () => {
   it('additionalProperties (maps)', () => {
     const s = obj({ tags: { type: 'object', additionalProperties: { type: 'string', maxLength: 3 } } });
     expect(validate(s, { tags: { a: 'x', b: 'y' } })).toEqual([]);
+    // As kube-apiserver words it: the schema validator joins map keys with a dot, CEL uses [key].
     expect(lines(s, { tags: { env: 1 } })).toEqual([
-      'tags[env]: Invalid value: "integer": tags[env] in body must be of type string: "integer"',
+      'tags.env: Invalid value: "integer": tags.env in body must be of type string: "integer"',
+    ]);
+    const rule = obj({
+      tags: {
+        type: 'object',
+        additionalProperties: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self != "x"' }] },
+      },
+    });
+    expect(lines(rule, { tags: { env: 'x' } })).toEqual([
+      'tags[env]: Invalid value: "string": failed rule: self != "x"',
     ]);
   });
   it('minProperties / maxProperties', () => {
