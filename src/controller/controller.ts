@@ -1,22 +1,27 @@
 /**
- * The reconciler: informers on the XR kind and every managed-resource kind, a de-duplicating work
- * queue keyed by XR, and an idempotent reconcile that writes the computed status with server-side
- * apply only when it differs from what the XR holds.
+ * The reconciler: informers on the XR kind and on every managed-resource kind the cluster serves
+ * (followed as CRDs come and go), a de-duplicating work queue keyed by XR, and an idempotent
+ * reconcile that writes the computed status with server-side apply only when it differs from what
+ * the XR holds. Spec drift is computed against the CompositionRevision the XR uses.
  */
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from '@kubernetes/client-node';
-import { randomBytes } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Flavor } from '../compose/flavor.js';
-import { buildStack } from '../compose/components/index.js';
 import { API_VERSION, apiNames, DEFAULT_GROUP } from '../compose/xrd.js';
-import type { RenderDesired } from './desired.js';
+import type { RenderContext, RenderDesired } from './desired.js';
+import { EventRecorder, type EventSpec, type EventTarget } from './events.js';
 import { Informer, type InformerEvent, type InformerOptions, type ResourceType } from './informer.js';
+import {
+  COMPOSITION_KINDS,
+  composedKinds,
+  CRD_TYPE,
+  kindId,
+  kindRefOf,
+  servedByCrds,
+  servedByDiscovery,
+  trimCrd,
+  type KindRef,
+} from './kinds.js';
+import { ApiError, KubeClient, resourcePath, statusCodeOf } from './kube.js';
 import { silentLogger, type Logger } from './log.js';
 import { createMetrics, PHASES, type ControllerMetrics } from './metrics.js';
 import { isObject, keyOf, splitKey, type KObject } from './object.js';
@@ -24,8 +29,10 @@ import { WorkQueue, type QueueOptions } from './queue.js';
 import {
   computeStatus,
   COMPOSITE_LABEL,
+  NO_LIMITS,
   ownedStatus,
   statusEquals,
+  type ComputeInput,
   type ControllerStatus,
 } from './status.js';
 
@@ -35,7 +42,10 @@ export interface ControllerOptions {
   kubeConfig: KubeConfig;
   flavor: Flavor;
   group?: string;
-  /** Managed-resource kinds to watch; default: every kind the stack composes, resolved by discovery. */
+  /**
+   * Managed-resource kinds to watch, fixed. Default: every kind the stack composes that the cluster
+   * serves, followed as CRDs are created and deleted (or, without read access to CRDs, by discovery).
+   */
   resources?: ResourceType[];
   workers?: number;
   renderDesired?: RenderDesired;
@@ -46,50 +56,100 @@ export interface ControllerOptions {
   /** Re-enqueue every environment this often (a safety net; unchanged ones are not written). 0 disables. */
   resyncMs?: number;
   identity?: string;
-  informer?: Pick<InformerOptions, 'minBackoffMs' | 'maxBackoffMs' | 'pageSize' | 'watchTimeoutSeconds'>;
+  informer?: Pick<
+    InformerOptions,
+    'minBackoffMs' | 'maxBackoffMs' | 'pageSize' | 'watchTimeoutSeconds' | 'requestTimeoutMs'
+  >;
   queue?: Pick<QueueOptions, 'baseDelayMs' | 'maxDelayMs'>;
+  /**
+   * Until when (epoch ms) this replica may write: the leader's renew deadline. Writes and Events are
+   * skipped after it, and a write in flight is cut off at it. Default: always.
+   */
+  writeFence?: () => number;
+  /** Where CRDs cannot be watched: re-read API discovery this often (default 30 s). */
+  discoveryIntervalMs?: number;
+  /** Deadline of each status write and Event call (default 10 s). */
+  requestTimeoutMs?: number;
 }
 
-export type ReconcileResult = 'written' | 'unchanged' | 'gone';
+export type ReconcileResult = 'written' | 'unchanged' | 'gone' | 'not-leading';
 
 interface EnvState {
   phase: ControllerStatus['phase'];
-  driftKinds: Set<string>;
+  driftKinds: Map<string, number>;
 }
 
-class Discovery extends KubernetesObjectApi {
-  lookup(apiVersion: string, kind: string) {
-    return this.resource(apiVersion, kind);
-  }
-}
+const COMPOSITION_IDS = new Set(COMPOSITION_KINDS.map(kindId));
+const REVISION_ID = kindId(COMPOSITION_KINDS[0]);
+const COMPOSITION_ID = kindId(COMPOSITION_KINDS[1]);
 
-/** The resource types of the stack's managed resources, resolved against the cluster's discovery. */
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+/** The resource types of the stack's managed resources that the cluster's discovery shows now. */
 export async function discoverResources(
   kc: KubeConfig,
   flavor: Flavor,
   log: Logger = silentLogger,
 ): Promise<ResourceType[]> {
-  const objects = kc.makeApiClient(Discovery);
-  const seen = new Set<string>();
-  const out: ResourceType[] = [];
-  for (const r of buildStack(flavor).resources) {
-    const id = `${r.apiVersion}/${r.kind}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const [group, version] = r.apiVersion.split('/');
-    try {
-      const resource = await objects.lookup(r.apiVersion, r.kind);
-      if (!resource) throw new Error('not served');
-      out.push({ group, version, kind: r.kind, plural: resource.name, namespaced: resource.namespaced });
-    } catch (err) {
-      log('warn', 'kind not served, not watching it', {
-        apiVersion: r.apiVersion,
-        kind: r.kind,
-        error: String(err),
-      });
-    }
+  const client = new KubeClient(kc);
+  try {
+    const wanted = composedKinds(flavor);
+    const { served, errors } = await servedByDiscovery(client, wanted);
+    for (const e of errors) log('warn', 'discovery failed', { error: e });
+    const ids = new Set(served.map(kindId));
+    for (const w of wanted)
+      if (!ids.has(kindId(w)))
+        log('warn', 'kind not served, not watching it', {
+          apiVersion: `${w.group}/${w.version}`,
+          kind: w.kind,
+        });
+    return served;
+  } finally {
+    client.close();
   }
-  return out;
+}
+
+/** A CompositionRevision as the Composition it snapshots, for the render engine. */
+function revisionAsComposition(rev: KObject): KObject {
+  const spec = isObject(rev.spec) ? { ...rev.spec } : {};
+  delete spec.revision;
+  const labels = rev.metadata?.labels ?? {};
+  return {
+    apiVersion: 'apiextensions.crossplane.io/v1',
+    kind: 'Composition',
+    metadata: { name: labels['crossplane.io/composition-name'] ?? rev.metadata?.name, labels },
+    spec,
+  };
+}
+
+function trimComposition(obj: KObject): KObject {
+  const m = obj.metadata ?? {};
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: {
+      name: m.name,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      ...(m.labels ? { labels: m.labels } : {}),
+    },
+    spec: isObject(obj.spec) ? obj.spec : {},
+  };
+}
+
+function refName(v: unknown): string | undefined {
+  return isObject(v) && typeof v.name === 'string' && v.name !== '' ? v.name : undefined;
+}
+
+function refsOf(xr: KObject): { apiVersion?: string; kind?: string }[] {
+  const spec = isObject(xr.spec) ? xr.spec : {};
+  const cp = isObject(spec.crossplane) ? spec.crossplane : {};
+  const refs = Array.isArray(spec.resourceRefs)
+    ? spec.resourceRefs
+    : Array.isArray(cp.resourceRefs)
+      ? cp.resourceRefs
+      : [];
+  return refs.filter(isObject) as { apiVersion?: string; kind?: string }[];
 }
 
 export class Controller {
@@ -98,14 +158,26 @@ export class Controller {
   readonly identity: string;
   private readonly log: Logger;
   private readonly clock: () => Date;
-  private readonly custom: CustomObjectsApi;
-  private readonly core: CoreV1Api;
+  private readonly client: KubeClient;
+  private readonly recorder: EventRecorder;
   private readonly xrType: ResourceType;
   private xrInformer?: Informer;
-  private mrInformers: Informer[] = [];
+  private crdInformer?: Informer;
+  private readonly kindInformers = new Map<string, Informer>();
+  /** Kinds the stack composes: their informers gate readiness. Others come from XR references. */
+  private readonly composed: Map<string, KindRef>;
+  private readonly wanted: Map<string, KindRef>;
+  private served: ResourceType[] = [];
+  private kindsKnown = false;
+  private mode?: 'crd' | 'discovery' | 'static';
+  private discoveryTimer?: NodeJS.Timeout;
+  private lastDiscovery = 0;
+  private discovering?: Promise<void>;
+  private stopped = false;
   private readonly index = new Map<string, Map<string, KObject>>();
   private readonly envs = new Map<string, EnvState>();
-  private tracked = new Set<string>();
+  private readonly kindDrift = new Map<string, number>();
+  private readonly compositionSource = new Map<string, string>();
   private queue?: WorkQueue;
   private workers: Promise<void>[] = [];
   private resyncTimer?: NodeJS.Timeout;
@@ -116,9 +188,15 @@ export class Controller {
     this.log = options.log ?? silentLogger;
     this.clock = options.clock ?? (() => new Date());
     this.fieldManager = options.fieldManager ?? FIELD_MANAGER;
-    this.identity = options.identity ?? `envstack-controller-${randomBytes(4).toString('hex')}`;
-    this.custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.identity = options.identity ?? `envstack-controller-${Math.random().toString(16).slice(2, 10)}`;
+    this.client = new KubeClient(options.kubeConfig, { timeoutMs: options.requestTimeoutMs ?? 10_000 });
+    this.recorder = new EventRecorder(this.client, {
+      component: FIELD_MANAGER,
+      instance: this.identity,
+      clock: this.clock,
+      log: this.log,
+      timeoutMs: options.requestTimeoutMs ?? 10_000,
+    });
     const names = apiNames(options.flavor, options.group ?? DEFAULT_GROUP);
     this.xrType = {
       group: names.group,
@@ -127,54 +205,184 @@ export class Controller {
       plural: names.compositePlural,
       namespaced: options.flavor === 'namespaced',
     };
+    const composed = composedKinds(options.flavor);
+    if (options.renderDesired) composed.push(...COMPOSITION_KINDS);
+    this.composed = new Map(composed.map((k) => [kindId(k), k]));
+    this.wanted = new Map(this.composed);
     for (const phase of PHASES) this.metrics.environments.set({ phase }, 0);
   }
 
   get synced(): boolean {
-    return (
-      this.xrInformer !== undefined && this.xrInformer.hasSynced && this.mrInformers.every((i) => i.hasSynced)
-    );
+    if (!this.xrInformer?.hasSynced || !this.kindsKnown) return false;
+    for (const [id, informer] of this.kindInformers)
+      if (this.composed.has(id) && !informer.hasSynced) return false;
+    return true;
   }
 
   get leading(): boolean {
     return this.queue !== undefined;
   }
 
+  /** The XR informer first, then one per watched kind. */
   get informers(): readonly Informer[] {
-    return this.xrInformer ? [this.xrInformer, ...this.mrInformers] : [];
+    return this.xrInformer ? [this.xrInformer, ...this.kindInformers.values()] : [];
+  }
+
+  /** The managed-resource kinds watched now. */
+  get watchedKinds(): ResourceType[] {
+    return this.served.filter((t) => !COMPOSITION_IDS.has(kindId(t)));
   }
 
   /** Starts the informers (every replica keeps a warm cache); workers start with `startWorkers`. */
   async start(): Promise<void> {
-    const kc = this.options.kubeConfig;
-    const resources = this.options.resources ?? (await discoverResources(kc, this.options.flavor, this.log));
-    this.tracked = new Set(resources.map((r) => `${r.group}/${r.version}/${r.kind}`));
-    const common = (type: ResourceType): InformerOptions => ({
+    this.xrInformer = new Informer(this.options.kubeConfig, this.xrType, {
+      ...this.common(this.xrType),
+      onEvent: (type, obj) => this.onXr(type, obj),
+    });
+    this.xrInformer.start();
+    if (this.options.resources) {
+      this.mode = 'static';
+      this.applyServed(this.options.resources);
+    } else {
+      await this.followKinds();
+    }
+    this.log('info', 'controller started', {
+      flavor: this.options.flavor,
+      composite: `${this.xrType.plural}.${this.xrType.group}`,
+      kinds: this.mode,
+      managedKinds: this.watchedKinds.length,
+      identity: this.identity,
+    });
+  }
+
+  private common(type: ResourceType): InformerOptions {
+    return {
       ...this.options.informer,
       log: (level, msg, fields) => this.log(level, msg, fields),
       onRestart: () => this.metrics.informerRestarts.inc({ resource: type.plural }),
       onRelist: () => this.metrics.informerRelists.inc({ resource: type.plural }),
       onSynced: () => this.checkSynced(),
+    };
+  }
+
+  /** Watches CRDs when it may; otherwise polls discovery. Resolves once the kinds are first known. */
+  private async followKinds(): Promise<void> {
+    let delay = 200;
+    for (;;) {
+      if (this.stopped) return;
+      try {
+        await this.client.request('GET', resourcePath(CRD_TYPE), { query: { limit: 1 } });
+        this.mode = 'crd';
+        break;
+      } catch (err) {
+        const code = statusCodeOf(err);
+        if (code === 403 || code === 404) {
+          this.mode = 'discovery';
+          break;
+        }
+        this.log('warn', 'cannot read CRDs yet', { error: describe(err), retryInMs: delay });
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+    if (this.mode === 'crd') {
+      const first = new Promise<void>((resolve) => {
+        this.crdInformer = new Informer(this.options.kubeConfig, CRD_TYPE, {
+          ...this.common(CRD_TYPE),
+          transform: trimCrd,
+          onEvent: () => this.kindsChanged(),
+          onSynced: () => {
+            this.kindsChanged();
+            resolve();
+          },
+        });
+      });
+      this.crdInformer?.start();
+      await first;
+      return;
+    }
+    this.log('info', 'CRDs cannot be read: following kinds through discovery', {
+      intervalMs: this.options.discoveryIntervalMs ?? 30_000,
     });
-    this.xrInformer = new Informer(kc, this.xrType, {
-      ...common(this.xrType),
-      onEvent: (type, obj) => this.onXr(type, obj),
-    });
-    this.mrInformers = resources.map(
-      (r) =>
-        new Informer(kc, r, {
-          ...common(r),
-          transform: trimManaged,
-          onEvent: (type, obj, old) => this.onMr(type, obj, old),
-        }),
+    await this.rediscover();
+    this.discoveryTimer = setInterval(
+      () => void this.rediscover(),
+      this.options.discoveryIntervalMs ?? 30_000,
     );
-    for (const i of this.informers) i.start();
-    this.log('info', 'controller started', {
-      flavor: this.options.flavor,
-      composite: `${this.xrType.plural}.${this.xrType.group}`,
-      managedKinds: resources.length,
-      identity: this.identity,
-    });
+    this.discoveryTimer.unref();
+  }
+
+  private kindsChanged(): void {
+    if (this.mode === 'crd') {
+      if (this.crdInformer?.hasSynced)
+        this.applyServed(servedByCrds(this.crdInformer.list(), [...this.wanted.values()]));
+    } else if (this.mode === 'discovery') {
+      // At most one discovery every few seconds, however many references name an unwatched kind.
+      if (Date.now() - this.lastDiscovery > 5_000) void this.rediscover();
+    }
+  }
+
+  private rediscover(): Promise<void> {
+    this.discovering ??= (async () => {
+      this.lastDiscovery = Date.now();
+      try {
+        const { served, errors } = await servedByDiscovery(
+          this.client,
+          [...this.wanted.values()],
+          this.served,
+        );
+        for (const e of errors) this.log('warn', 'discovery failed', { error: e });
+        if (!this.stopped) this.applyServed(served);
+      } finally {
+        this.discovering = undefined;
+      }
+    })();
+    return this.discovering;
+  }
+
+  /** Starts an informer for each served kind not watched yet; stops those no longer served. */
+  private applyServed(types: readonly ResourceType[]): void {
+    if (this.stopped) return;
+    const renderDesired = this.options.renderDesired !== undefined;
+    const next = new Map<string, ResourceType>();
+    for (const t of types) if (renderDesired || !COMPOSITION_IDS.has(kindId(t))) next.set(kindId(t), t);
+    for (const [id, informer] of [...this.kindInformers]) {
+      const t = next.get(id);
+      if (t && t.plural === informer.type.plural && t.namespaced === informer.type.namespaced) continue;
+      this.kindInformers.delete(id);
+      this.log('info', 'kind no longer served: stopped watching it', { kind: id });
+      if (!COMPOSITION_IDS.has(id)) for (const obj of informer.list()) this.onMr('DELETED', obj, obj);
+      void informer.stop();
+      this.enqueueAll();
+    }
+    for (const [id, t] of next) {
+      if (this.kindInformers.has(id)) continue;
+      const composition = COMPOSITION_IDS.has(id);
+      const informer = new Informer(this.options.kubeConfig, t, {
+        ...this.common(t),
+        transform: composition ? trimComposition : trimManaged,
+        onEvent: composition
+          ? (_type, obj) => this.onComposition(obj)
+          : (type, obj, old) => this.onMr(type, obj, old),
+        onSynced: () => {
+          this.checkSynced();
+          // What is expected changed: every environment is looked at again.
+          this.enqueueAll();
+        },
+      });
+      this.kindInformers.set(id, informer);
+      if (this.kindsKnown) this.log('info', 'kind served: watching it', { kind: id, plural: t.plural });
+      informer.start();
+    }
+    this.served = [...this.kindInformers.values()].map((i) => i.type);
+    this.metrics.managedKinds.set(this.watchedKinds.length);
+    this.kindsKnown = true;
+    this.checkSynced();
+  }
+
+  private tracked(apiVersion: string, kind: string): boolean {
+    const ref = kindRefOf(apiVersion, kind);
+    return this.kindInformers.get(kindId(ref))?.hasSynced === true;
   }
 
   waitForSync(): Promise<void> {
@@ -197,15 +405,13 @@ export class Controller {
     this.workers = Array.from({ length: n }, () => this.work(queue));
     const resync = this.options.resyncMs ?? 10 * 60_000;
     if (resync > 0) {
-      this.resyncTimer = setInterval(() => {
-        for (const xr of this.xrInformer?.list() ?? []) queue.add(keyOf(xr));
-      }, resync);
+      this.resyncTimer = setInterval(() => this.enqueueAll(), resync);
       this.resyncTimer.unref();
     }
     this.log('info', 'workers started', { workers: n });
   }
 
-  /** Stops taking work and waits for reconciles in flight to finish. */
+  /** Stops taking work and waits for reconciles in flight to finish (their writes are bounded in time). */
   async stopWorkers(): Promise<void> {
     const queue = this.queue;
     if (!queue) return;
@@ -218,18 +424,63 @@ export class Controller {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.stopWorkers();
-    await Promise.all(this.informers.map((i) => i.stop()));
+    if (this.discoveryTimer) clearInterval(this.discoveryTimer);
+    await this.discovering;
+    await Promise.all(
+      [...this.informers, ...(this.crdInformer ? [this.crdInformer] : [])].map((i) => i.stop()),
+    );
+    this.client.close();
   }
 
   enqueue(key: string): void {
     this.queue?.add(key);
   }
 
+  private enqueueAll(): void {
+    if (!this.queue) return;
+    for (const xr of this.xrInformer?.list() ?? []) this.queue.add(keyOf(xr));
+  }
+
   private onXr(type: InformerEvent, xr: KObject): void {
     const key = keyOf(xr);
     if (type === 'DELETED') this.forget(key);
+    else this.noticeKinds(xr);
     this.enqueue(key);
+  }
+
+  /** A reference to a kind not watched: follow it if the cluster serves it (a new provider version). */
+  private noticeKinds(xr: KObject): void {
+    let added = false;
+    let unwatched = false;
+    for (const ref of refsOf(xr)) {
+      if (!ref.apiVersion || !ref.kind) continue;
+      const k = kindRefOf(ref.apiVersion, ref.kind);
+      const id = kindId(k);
+      if (!this.wanted.has(id)) {
+        this.wanted.set(id, k);
+        added = true;
+      }
+      if (!this.kindInformers.has(id)) unwatched = true;
+    }
+    if (this.mode === 'static' || !this.kindsKnown) return;
+    if (added || (unwatched && this.mode === 'discovery')) this.kindsChanged();
+  }
+
+  private onComposition(obj: KObject): void {
+    const name = obj.metadata?.name;
+    for (const xr of this.xrInformer?.list() ?? []) {
+      const spec = isObject(xr.spec) ? xr.spec : {};
+      const cp = isObject(spec.crossplane) ? spec.crossplane : {};
+      const names = [
+        spec.compositionRevisionRef,
+        spec.compositionRef,
+        cp.compositionRevisionRef,
+        cp.compositionRef,
+      ].map(refName);
+      if (names.includes(name)) this.enqueue(keyOf(xr));
+    }
   }
 
   private xrKeyOfMr(mr: KObject | undefined): string | undefined {
@@ -263,11 +514,16 @@ export class Controller {
   }
 
   private forget(key: string): void {
+    this.compositionSource.delete(key);
     const state = this.envs.get(key);
     if (!state) return;
     this.envs.delete(key);
     this.metrics.environments.dec({ phase: state.phase });
-    for (const kind of state.driftKinds) this.metrics.driftedResources.remove({ environment: key, kind });
+    this.metrics.environmentPhase.remove({ environment: key, phase: state.phase });
+    for (const s of ['ready', 'total'])
+      this.metrics.environmentResources.remove({ environment: key, state: s });
+    this.metrics.environmentDrift.remove({ environment: key });
+    this.addKindDrift(state.driftKinds, -1);
   }
 
   private async work(queue: WorkQueue): Promise<void> {
@@ -290,6 +546,48 @@ export class Controller {
     }
   }
 
+  /** Which Composition spec drift is computed against: the XR's revision, its Composition, or the built-in one. */
+  private compositionFor(key: string, xr: KObject): RenderContext {
+    const spec = isObject(xr.spec) ? xr.spec : {};
+    const cp = isObject(spec.crossplane) ? spec.crossplane : {};
+    const revisionName = refName(spec.compositionRevisionRef) ?? refName(cp.compositionRevisionRef);
+    const compositionName = refName(spec.compositionRef) ?? refName(cp.compositionRef);
+    const policy = spec.compositionUpdatePolicy ?? cp.compositionUpdatePolicy;
+    let context: RenderContext = {};
+    let source = 'built-in Composition';
+    let missing: string | undefined;
+    const revision = revisionName ? this.kindInformers.get(REVISION_ID)?.get(revisionName) : undefined;
+    const composition = compositionName
+      ? this.kindInformers.get(COMPOSITION_ID)?.get(compositionName)
+      : undefined;
+    if (revision) {
+      context = {
+        composition: revisionAsComposition(revision),
+        compositionKey: `revision/${revisionName}/${revision.metadata?.resourceVersion ?? ''}`,
+      };
+      source = `CompositionRevision ${revisionName}`;
+    } else if (composition) {
+      context = {
+        composition,
+        compositionKey: `composition/${compositionName}/${composition.metadata?.resourceVersion ?? ''}`,
+      };
+      source = `Composition ${compositionName}`;
+      missing = revisionName;
+    } else {
+      missing = revisionName ?? compositionName;
+    }
+    if (this.compositionSource.get(key) !== source) {
+      this.compositionSource.set(key, source);
+      this.log(missing ? 'warn' : 'info', 'spec drift computed against', {
+        key,
+        source,
+        ...(policy ? { compositionUpdatePolicy: policy } : {}),
+        ...(missing ? { notFound: missing } : {}),
+      });
+    }
+    return context;
+  }
+
   /** Computes the environment's status and writes it if it changed. Safe to call any number of times. */
   async reconcile(key: string): Promise<ReconcileResult> {
     const xr = this.xrInformer?.get(key);
@@ -301,23 +599,29 @@ export class Controller {
     let desired: readonly KObject[] | undefined;
     if (this.options.renderDesired) {
       try {
-        desired = this.options.renderDesired(xr, mrs);
+        desired = this.options.renderDesired(xr, mrs, this.compositionFor(key, xr));
       } catch (err) {
         this.log('warn', 'cannot render desired state; spec drift unknown', { key, error: describe(err) });
       }
     }
     const previous = ownedStatus(xr);
-    const status = computeStatus({
+    const input: ComputeInput = {
       xr,
       mrs,
       desired,
       now: this.clock(),
       previous,
-      tracked: (apiVersion, kind) => this.tracked.has(`${apiVersion}/${kind}`),
-    });
+      tracked: (apiVersion, kind) => this.tracked(apiVersion, kind),
+    };
+    const status = computeStatus(input);
     this.record(key, status);
     if (statusEquals(previous, status)) return 'unchanged';
-    const written = await this.applyStatus(xr, status);
+    const remaining = (this.options.writeFence?.() ?? Number.POSITIVE_INFINITY) - Date.now();
+    if (remaining <= 0) {
+      this.log('warn', 'not leading: status not written', { key });
+      return 'not-leading';
+    }
+    const written = await this.applyStatus(xr, status, remaining);
     this.metrics.statusWrites.inc();
     this.xrInformer?.observe(written);
     this.log('info', 'status written', {
@@ -327,29 +631,50 @@ export class Controller {
       drift: status.drift.count,
       ...(status.blockingError ? { blocking: status.blockingError.resource } : {}),
     });
-    await this.emitEvents(xr, previous, status);
+    await this.emitEvents(xr, previous, status, () => computeStatus({ ...input, limits: NO_LIMITS }));
     return 'written';
+  }
+
+  private addKindDrift(kinds: Map<string, number>, sign: 1 | -1): void {
+    for (const [kind, n] of kinds) {
+      const total = (this.kindDrift.get(kind) ?? 0) + sign * n;
+      if (total > 0) {
+        this.kindDrift.set(kind, total);
+        this.metrics.driftedResources.set({ kind }, total);
+      } else {
+        this.kindDrift.delete(kind);
+        this.metrics.driftedResources.remove({ kind });
+      }
+    }
   }
 
   private record(key: string, status: ControllerStatus): void {
     const before = this.envs.get(key);
     if (before?.phase !== status.phase) {
-      if (before) this.metrics.environments.dec({ phase: before.phase });
+      if (before) {
+        this.metrics.environments.dec({ phase: before.phase });
+        this.metrics.environmentPhase.remove({ environment: key, phase: before.phase });
+      }
       this.metrics.environments.inc({ phase: status.phase });
+      this.metrics.environmentPhase.set({ environment: key, phase: status.phase }, 1);
     }
-    const counts = new Map<string, Set<string>>();
+    const [ready, total] = status.componentsReady.split('/').map(Number);
+    this.metrics.environmentResources.set({ environment: key, state: 'ready' }, ready);
+    this.metrics.environmentResources.set({ environment: key, state: 'total' }, total);
+    this.metrics.environmentDrift.set({ environment: key }, status.drift.count);
+    const byKind = new Map<string, Set<string>>();
     for (const item of status.drift.items ?? []) {
-      const set = counts.get(item.kind) ?? new Set<string>();
+      const set = byKind.get(item.kind) ?? new Set<string>();
       set.add(item.resource);
-      counts.set(item.kind, set);
+      byKind.set(item.kind, set);
     }
-    for (const kind of before?.driftKinds ?? [])
-      if (!counts.has(kind)) this.metrics.driftedResources.remove({ environment: key, kind });
-    for (const [kind, set] of counts) this.metrics.driftedResources.set({ environment: key, kind }, set.size);
-    this.envs.set(key, { phase: status.phase, driftKinds: new Set(counts.keys()) });
+    const counts = new Map([...byKind].map(([k, s]) => [k, s.size]));
+    if (before) this.addKindDrift(before.driftKinds, -1);
+    this.addKindDrift(counts, 1);
+    this.envs.set(key, { phase: status.phase, driftKinds: counts });
   }
 
-  private async applyStatus(xr: KObject, status: ControllerStatus): Promise<KObject> {
+  private async applyStatus(xr: KObject, status: ControllerStatus, remainingMs: number): Promise<KObject> {
     const { name, namespace } = splitKey(keyOf(xr));
     const body = {
       apiVersion: xr.apiVersion ?? `${this.xrType.group}/${this.xrType.version}`,
@@ -357,49 +682,33 @@ export class Controller {
       metadata: { name, ...(namespace ? { namespace } : {}) },
       status,
     };
-    const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
-    const common = {
-      group: this.xrType.group,
-      version: this.xrType.version,
-      plural: this.xrType.plural,
-      name,
+    return this.client.request<KObject>('PATCH', resourcePath(this.xrType, namespace, name, 'status'), {
       body,
-      fieldManager: this.fieldManager,
-      force: true,
-    };
-    const result: unknown = namespace
-      ? await this.custom.patchNamespacedCustomObjectStatus({ ...common, namespace }, ssa)
-      : await this.custom.patchClusterCustomObjectStatus(common, ssa);
-    return result as KObject;
+      contentType: 'apply',
+      query: { fieldManager: this.fieldManager, force: true },
+      // Past the leader's renew deadline another replica may lead: the write must not land then.
+      timeoutMs: Math.min(this.client.defaultTimeoutMs, remainingMs),
+    });
   }
 
   private async emitEvents(
     xr: KObject,
     before: Partial<ControllerStatus>,
     after: ControllerStatus,
+    full: () => ControllerStatus,
   ): Promise<void> {
-    const events: { reason: string; type: 'Normal' | 'Warning'; message: string }[] = [];
+    const events: EventSpec[] = [];
     const driftBefore = before.drift?.count ?? 0;
     const driftAfter = after.drift.count;
-    const describeDrift = (s: ControllerStatus): string => {
-      const items = s.drift.items ?? [];
-      const shown = items
-        .slice(0, 5)
-        .map(
-          (i) =>
-            `${i.resource}.${i.field} (${i.type}: want ${i.want ?? '<unset>'}, have ${i.have ?? '<unset>'})`,
-        );
-      const more = s.drift.count > shown.length ? ` and ${s.drift.count - shown.length} more` : '';
-      return `${s.drift.count} drifted field(s): ${shown.join('; ')}${more}`;
-    };
-    const driftKeys = (items: { resource: string; field: string; type: string }[] | undefined) =>
-      new Set((items ?? []).map((i) => `${i.type}/${i.resource}/${i.field}`));
-    const previousKeys = driftKeys(before.drift?.items);
-    const grew = (after.drift.items ?? []).some(
-      (i) => !previousKeys.has(`${i.type}/${i.resource}/${i.field}`),
-    );
+    const driftKey = (i: { resource: string; field: string; type: string }) =>
+      `${i.type}/${i.resource}/${i.field}`;
+    const previousKeys = new Set((before.drift?.items ?? []).map(driftKey));
+    const grew =
+      (after.drift.items ?? []).some((i) => !previousKeys.has(driftKey(i))) || driftAfter > driftBefore;
+    let complete: ControllerStatus | undefined;
+    const detail = (): ControllerStatus => (complete ??= full());
     if (driftAfter > 0 && (driftBefore === 0 || grew))
-      events.push({ reason: 'DriftDetected', type: 'Warning', message: describeDrift(after) });
+      events.push({ reason: 'DriftDetected', type: 'Warning', message: describeDrift(detail(), xr) });
     if (driftAfter === 0 && driftBefore > 0)
       events.push({
         reason: 'DriftCleared',
@@ -408,44 +717,46 @@ export class Controller {
       });
     const b = before.blockingError;
     const a = after.blockingError;
-    if (a && (!b || b.resource !== a.resource || b.message !== a.message))
-      events.push({ reason: 'Blocked', type: 'Warning', message: `${a.kind} ${a.resource}: ${a.message}` });
+    if (a && (!b || b.resource !== a.resource || b.message !== a.message)) {
+      const message = detail().blockingError?.message ?? a.message;
+      events.push({ reason: 'Blocked', type: 'Warning', message: `${a.kind} ${a.resource}: ${message}` });
+    }
     if (!a && b)
       events.push({
         reason: 'Unblocked',
         type: 'Normal',
         message: `${b.kind} ${b.resource} no longer fails.`,
       });
-    if (events.length === 0) return;
     const target = eventTarget(xr, this.options.flavor);
-    const now = this.clock().toISOString();
     for (const e of events) {
-      try {
-        await this.core.createNamespacedEvent({
-          namespace: target.namespace,
-          body: {
-            metadata: {
-              name: `${target.name}.${Date.now().toString(16)}${randomBytes(3).toString('hex')}`,
-              namespace: target.namespace,
-            },
-            involvedObject: target.ref,
-            reason: e.reason,
-            message: e.message.slice(0, 1024),
-            type: e.type,
-            source: { component: FIELD_MANAGER },
-            reportingComponent: FIELD_MANAGER,
-            reportingInstance: this.identity,
-            action: 'Reconcile',
-            count: 1,
-            firstTimestamp: new Date(now),
-            lastTimestamp: new Date(now),
-          },
-        });
-      } catch (err) {
-        this.log('warn', 'cannot record event', { reason: e.reason, error: describe(err) });
-      }
+      if ((this.options.writeFence?.() ?? Number.POSITIVE_INFINITY) <= Date.now()) return;
+      const created = this.recorder.created;
+      await this.recorder.record(target, e);
+      this.metrics.events.inc({ operation: this.recorder.created > created ? 'created' : 'updated' });
     }
   }
+}
+
+const MAX_EVENT_MESSAGE = 4000;
+
+/** Every drifted field with its whole values, as far as an Event holds; then where to see the rest. */
+function describeDrift(s: ControllerStatus, xr: KObject): string {
+  const items = s.drift.items ?? [];
+  const head = `${s.drift.count} drifted field(s): `;
+  const parts: string[] = [];
+  let length = head.length;
+  for (const i of items) {
+    const part = `${i.resource}.${i.field} (${i.type}: want ${i.want ?? '<unset>'}, have ${i.have ?? '<unset>'})`;
+    if (length + part.length + 2 > MAX_EVENT_MESSAGE - 80) break;
+    parts.push(part);
+    length += part.length + 2;
+  }
+  const left = s.drift.count - parts.length;
+  const claim = isObject(xr.spec) && isObject(xr.spec.claimRef) ? xr.spec.claimRef : undefined;
+  const name = typeof claim?.name === 'string' ? claim.name : (xr.metadata?.name ?? '');
+  const ns = typeof claim?.namespace === 'string' ? claim.namespace : (xr.metadata?.namespace ?? '');
+  const more = left > 0 ? `; and ${left} more: envstack drift ${name}${ns ? ` -n ${ns}` : ''}` : '';
+  return `${head}${parts.join('; ')}${more}`;
 }
 
 const KEPT_ANNOTATIONS = ['crossplane.io/composition-resource-name', 'crossplane.io/external-name'];
@@ -483,7 +794,7 @@ export function trimManaged(mr: KObject): KObject {
 }
 
 /** Where users look: the claim (claim flavor, via spec.claimRef) or the namespaced XR itself. */
-function eventTarget(xr: KObject, flavor: Flavor) {
+function eventTarget(xr: KObject, flavor: Flavor): EventTarget {
   const claimRef =
     flavor === 'claim' && isObject(xr.spec) && isObject(xr.spec.claimRef) ? xr.spec.claimRef : undefined;
   if (claimRef && typeof claimRef.name === 'string' && typeof claimRef.namespace === 'string') {
@@ -504,8 +815,8 @@ function eventTarget(xr: KObject, flavor: Flavor) {
     name,
     namespace,
     ref: {
-      apiVersion: xr.apiVersion,
-      kind: xr.kind,
+      apiVersion: xr.apiVersion ?? '',
+      kind: xr.kind ?? '',
       name,
       ...(xr.metadata?.namespace ? { namespace } : {}),
       ...(xr.metadata?.uid ? { uid: xr.metadata.uid } : {}),
@@ -514,6 +825,7 @@ function eventTarget(xr: KObject, flavor: Flavor) {
 }
 
 export function describe(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
   if (isObject(err) && typeof err.code === 'number' && 'body' in err) {
     const body = typeof err.body === 'string' ? err.body : JSON.stringify(err.body);
     return `HTTP ${err.code}: ${body.slice(0, 300)}`;

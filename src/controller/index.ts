@@ -2,6 +2,7 @@ export {
   Controller,
   discoverResources,
   FIELD_MANAGER,
+  trimManaged,
   type ControllerOptions,
   type ReconcileResult,
 } from './controller.js';
@@ -9,11 +10,20 @@ export {
   computeStatus,
   ownedStatus,
   statusEquals,
+  MAX_DRIFT_ITEMS,
+  MAX_MESSAGE_LENGTH,
+  MAX_VALUE_LENGTH,
+  NO_LIMITS,
+  STATUS_LIMITS,
   type ComputeInput,
   type ControllerStatus,
+  type StatusLimits,
 } from './status.js';
-export { cachedRenderer, compositionRenderer, type RenderDesired } from './desired.js';
+export { cachedRenderer, compositionRenderer, type RenderContext, type RenderDesired } from './desired.js';
+export { EventRecorder, normalizeMessage, type EventSpec, type EventTarget } from './events.js';
 export { Informer, type ResourceType } from './informer.js';
+export { composedKinds, servedByCrds, servedByDiscovery, type KindRef } from './kinds.js';
+export { ApiError, KubeClient, microTime } from './kube.js';
 export { WorkQueue } from './queue.js';
 export { LeaderElector, type LeaderElectionOptions } from './leader.js';
 export { createMetrics, type ControllerMetrics } from './metrics.js';
@@ -24,8 +34,10 @@ export {
   driftCommand,
   formatDrift,
   formatStatus,
+  readEnvironment,
   runController,
   statusCommand,
+  type EnvironmentView,
   type RunControllerOptions,
   type RunningController,
 } from './cli.js';

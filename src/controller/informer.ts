@@ -4,7 +4,8 @@
  * restart with capped exponential backoff after any error. client-node's own informer stops for
  * good on a connection reset, which a controller cannot afford.
  */
-import { ApiException, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { KubeClient, resourcePath, statusCodeOf } from './kube.js';
 import { isObject, keyOf, type KObject } from './object.js';
 
 export interface ResourceType {
@@ -19,6 +20,8 @@ export type InformerEvent = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface InformerOptions {
   pageSize?: number;
+  /** Deadline of each list request (a hung list must not stall the informer). */
+  requestTimeoutMs?: number;
   /** Server-side watch lifetime; each stream is renewed from the last resourceVersion. */
   watchTimeoutSeconds?: number;
   minBackoffMs?: number;
@@ -55,7 +58,7 @@ const rvNumber = (obj: KObject | undefined): number => Number(obj?.metadata?.res
 
 export class Informer {
   private readonly store = new Map<string, KObject>();
-  private readonly custom: CustomObjectsApi;
+  private readonly client: KubeClient;
   private readonly abort = new AbortController();
   private watchAbort?: AbortController;
   private resourceVersion?: string;
@@ -70,7 +73,7 @@ export class Informer {
     readonly type: ResourceType,
     private readonly options: InformerOptions = {},
   ) {
-    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.client = new KubeClient(kc, { timeoutMs: options.requestTimeoutMs ?? 60_000 });
     this.backoffMs = options.minBackoffMs ?? 100;
   }
 
@@ -98,6 +101,7 @@ export class Informer {
     this.abort.abort();
     this.watchAbort?.abort();
     await this.running;
+    this.client.close();
   }
 
   /** Takes a newer copy of an object than the cache holds (a write's response), as client-go's mutation cache does. */
@@ -113,8 +117,7 @@ export class Informer {
   }
 
   private get path(): string {
-    const { group, version, plural } = this.type;
-    return group ? `/apis/${group}/${version}/${plural}` : `/api/${version}/${plural}`;
+    return resourcePath(this.type);
   }
 
   private log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
@@ -136,7 +139,7 @@ export class Informer {
         if (outcome === 'ended') continue;
       } catch (err) {
         if (signal.aborted) break;
-        if (err instanceof ApiException && err.code === 410) this.resourceVersion = undefined;
+        if (statusCodeOf(err) === 410) this.resourceVersion = undefined;
         this.restarts += 1;
         const reason = err instanceof Error ? err.message : String(err);
         this.options.onRestart?.(reason);
@@ -154,15 +157,16 @@ export class Informer {
     let token: string | undefined;
     let listRv = '';
     do {
-      const page = (await this.custom.listClusterCustomObject({
-        group: this.type.group,
-        version: this.type.version,
-        plural: this.type.plural,
-        limit: this.options.pageSize ?? 500,
-        ...(token ? { _continue: token } : {}),
-      })) as { metadata?: { resourceVersion?: string; continue?: string }; items?: KObject[] };
+      const page = await this.client.request<{
+        metadata?: { resourceVersion?: string; continue?: string };
+        items?: KObject[];
+      }>('GET', this.path, {
+        query: { limit: this.options.pageSize ?? 500, continue: token },
+        signal: this.abort.signal,
+      });
       for (const item of page.items ?? []) {
-        const obj = slim({
+        // The same transform as watched objects: a cache filled by a list must not be fatter.
+        const obj = this.slim({
           apiVersion: `${this.type.group}/${this.type.version}`,
           kind: this.type.kind,
           ...item,

@@ -9,9 +9,18 @@ export interface ControllerMetrics {
   informerRestarts: Counter<'resource'>;
   informerRelists: Counter<'resource'>;
   environments: Gauge<'phase'>;
-  driftedResources: Gauge<'environment' | 'kind'>;
+  /** 1 for the phase an environment is in (one series per environment). */
+  environmentPhase: Gauge<'environment' | 'phase'>;
+  /** Composed resources of an environment: ready and total (two series per environment). */
+  environmentResources: Gauge<'environment' | 'state'>;
+  /** Drifted fields of an environment (one series per environment). */
+  environmentDrift: Gauge<'environment'>;
+  /** Drifted managed resources by kind, over all environments (bounded by the kinds composed). */
+  driftedResources: Gauge<'kind'>;
   statusWrites: Counter;
   isLeader: Gauge;
+  managedKinds: Gauge;
+  events: Counter<'operation'>;
 }
 
 export const PHASES = ['Provisioning', 'Ready', 'Degraded', 'Deleting'] as const;
@@ -57,10 +66,28 @@ export function createMetrics(): ControllerMetrics {
       labelNames: ['phase'],
       registers,
     }),
+    environmentPhase: new Gauge({
+      name: 'envstack_environment_phase',
+      help: 'The phase of each environment (1; one series per environment).',
+      labelNames: ['environment', 'phase'],
+      registers,
+    }),
+    environmentResources: new Gauge({
+      name: 'envstack_environment_resources',
+      help: 'Composed resources of each environment, by state (ready, total).',
+      labelNames: ['environment', 'state'],
+      registers,
+    }),
+    environmentDrift: new Gauge({
+      name: 'envstack_environment_drifted_fields',
+      help: 'Drifted fields (spec and cloud) of each environment.',
+      labelNames: ['environment'],
+      registers,
+    }),
     driftedResources: new Gauge({
       name: 'envstack_drifted_resources',
-      help: 'Managed resources with drift, by environment and kind.',
-      labelNames: ['environment', 'kind'],
+      help: 'Managed resources with drift, by kind, over all environments.',
+      labelNames: ['kind'],
       registers,
     }),
     statusWrites: new Counter({
@@ -71,6 +98,17 @@ export function createMetrics(): ControllerMetrics {
     isLeader: new Gauge({
       name: 'envstack_controller_leader',
       help: '1 while this replica holds the lease.',
+      registers,
+    }),
+    managedKinds: new Gauge({
+      name: 'envstack_controller_managed_kinds',
+      help: 'Managed-resource kinds the cluster serves and the controller watches.',
+      registers,
+    }),
+    events: new Counter({
+      name: 'envstack_controller_events_total',
+      help: 'Events recorded: created, or an identical one counted again (updated).',
+      labelNames: ['operation'],
       registers,
     }),
   };

@@ -1,6 +1,7 @@
 /**
- * The controller's least-privilege RBAC as data (the Helm chart renders it): read composites and
- * managed resources, write composite status, record Events, hold a Lease. Nothing on Secrets.
+ * The controller's least-privilege RBAC as data (the Helm chart renders it): read composites,
+ * managed resources, CRDs (to follow providers installed later) and Compositions and their revisions
+ * (spec drift), write composite status, record Events, hold a Lease. Nothing on Secrets.
  */
 import type { Flavor } from '../compose/flavor.js';
 import { buildStack } from '../compose/components/index.js';
@@ -55,6 +56,14 @@ export function controllerRbac(flavor: Flavor, group = DEFAULT_GROUP): RbacRules
         verbs: ['get', 'patch', 'update'],
       },
       ...managed,
+      // Which managed-resource kinds exist: a provider installed or upgraded later is followed.
+      { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: READ },
+      // Spec drift is computed against the CompositionRevision an XR uses.
+      {
+        apiGroups: ['apiextensions.crossplane.io'],
+        resources: ['compositionrevisions', 'compositions'],
+        verbs: READ,
+      },
       // Events go where their object is: the claim's (or namespaced XR's) namespace.
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     ],

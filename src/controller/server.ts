@@ -1,4 +1,7 @@
-/** `/metrics`, `/healthz` and `/readyz` (ready once the informers have synced). */
+/**
+ * `/metrics`, `/healthz` and `/readyz`. Ready means: the informers have synced and leader election
+ * works — this replica leads, or stands by behind a leader it can see.
+ */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -6,6 +9,8 @@ import type { Registry } from 'prom-client';
 export interface HealthServerOptions {
   registry: Registry;
   ready: () => boolean;
+  /** Why not ready (the 503 body); `ok` when ready. */
+  readyDetail?: () => string;
   healthy?: () => boolean;
   port?: number;
   host?: string;
@@ -26,7 +31,10 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     if (req.method !== 'GET') return text(405, 'method not allowed\n');
     if (path === '/healthz')
       return (options.healthy ?? (() => true))() ? text(200, 'ok\n') : text(503, 'unhealthy\n');
-    if (path === '/readyz') return options.ready() ? text(200, 'ok\n') : text(503, 'informers not synced\n');
+    if (path === '/readyz')
+      return options.ready()
+        ? text(200, 'ok\n')
+        : text(503, `${options.readyDetail?.() ?? 'informers not synced'}\n`);
     if (path === '/metrics') {
       options.registry.metrics().then(
         (body) => text(200, body, options.registry.contentType),

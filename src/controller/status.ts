@@ -6,6 +6,7 @@
 import type { PlatformEnvironmentStatus } from '../api/schema.js';
 import { components as componentOrder } from '../compose/resource.js';
 import { diffLeaves, type LeafDiff } from './drift.js';
+import { normalizeMessage } from './events.js';
 import { conditionOf, isObject, type KObject } from './object.js';
 
 export const COMPOSITION_RESOURCE_ANNOTATION = 'crossplane.io/composition-resource-name';
@@ -13,8 +14,44 @@ export const RESOURCE_LABEL = 'envstack.dev/resource';
 export const COMPONENT_LABEL = 'envstack.dev/component';
 export const COMPOSITE_LABEL = 'crossplane.io/composite';
 export const UNKNOWN_COMPONENT = 'other';
-/** Items kept in status; `count` always tells the whole number. */
-export const MAX_DRIFT_ITEMS = 100;
+/** Items kept in status; `count` always tells the whole number (count - items.length were left out). */
+export const MAX_DRIFT_ITEMS = 50;
+/** Longest want/have/field kept in a status drift item; longer ones end with how much was cut. */
+export const MAX_VALUE_LENGTH = 256;
+/** Longest blocking-error message kept in status. */
+export const MAX_MESSAGE_LENGTH = 1024;
+
+export interface StatusLimits {
+  maxItems: number;
+  maxValueLength: number;
+  maxMessageLength: number;
+}
+
+export const STATUS_LIMITS: StatusLimits = {
+  maxItems: MAX_DRIFT_ITEMS,
+  maxValueLength: MAX_VALUE_LENGTH,
+  maxMessageLength: MAX_MESSAGE_LENGTH,
+};
+
+/** No caps: what `envstack drift` shows when the status had to leave something out. */
+export const NO_LIMITS: StatusLimits = {
+  maxItems: Number.POSITIVE_INFINITY,
+  maxValueLength: Number.POSITIVE_INFINITY,
+  maxMessageLength: Number.POSITIVE_INFINITY,
+};
+
+const TRUNCATED = /… \(\d+ more characters\)$/;
+
+/** A string cut to `max` characters, saying how many were left out; stable for the same input. */
+export function truncate(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const cut = Math.max(0, max - 24);
+  return `${value.slice(0, cut)}… (${value.length - cut} more characters)`;
+}
+
+/** Whether a status string was cut by `truncate`. */
+export const isTruncated = (value: string | undefined): boolean =>
+  value !== undefined && TRUNCATED.test(value);
 
 export type ControllerStatus = Required<
   Pick<PlatformEnvironmentStatus, 'phase' | 'componentsReady' | 'components' | 'drift'>
@@ -142,17 +179,20 @@ function blockingErrorOf(
   xr: KObject,
   entries: Entry[],
   now: Date,
+  limits: StatusLimits,
   previous?: BlockingError,
 ): BlockingError | undefined {
   const pick = (resource: string, kind: string, cond: NonNullable<ReturnType<typeof conditionOf>>) => {
     const reason = cond.reason;
     const same = previous && previous.resource === resource && previous.reason === reason;
     const since = cond.lastTransitionTime ?? (same ? previous.since : undefined) ?? now.toISOString();
+    // Without the request id and time a provider puts in each retry's message: one failure, one status.
+    const message = normalizeMessage(cond.message ?? '') || reason || `${cond.type} is False`;
     return {
       resource,
       kind,
       ...(reason ? { reason } : {}),
-      message: cond.message || reason || `${cond.type} is False`,
+      message: truncate(message, limits.maxMessageLength),
       since,
     };
   };
@@ -212,9 +252,19 @@ export interface ComputeInput {
   /** The status last written, for `since` stamps. */
   previous?: Partial<ControllerStatus>;
   tracked?: Tracked;
+  /** Caps on what goes into the status (default STATUS_LIMITS). */
+  limits?: StatusLimits;
 }
 
-export function computeStatus({ xr, mrs, desired, now, previous, tracked }: ComputeInput): ControllerStatus {
+export function computeStatus({
+  xr,
+  mrs,
+  desired,
+  now,
+  previous,
+  tracked,
+  limits = STATUS_LIMITS,
+}: ComputeInput): ControllerStatus {
   const entries = entriesOf(xr, mrs, desired, tracked ?? (() => true));
   const components: Record<string, { ready: number; total: number }> = {};
   let ready = 0;
@@ -230,22 +280,26 @@ export function computeStatus({ xr, mrs, desired, now, previous, tracked }: Comp
     } else missingOrPending = true;
     if (e.live && failingCondition(e.live)) degraded = true;
   }
-  const blockingError = blockingErrorOf(xr, entries, now, previous?.blockingError);
+  const blockingError = blockingErrorOf(xr, entries, now, limits, previous?.blockingError);
   if (blockingError) degraded = true;
 
   const previousSince = new Map<string, string>();
   for (const item of previous?.drift?.items ?? [])
     previousSince.set(`${item.type}\0${item.resource}\0${item.field}`, item.since);
   const found = driftOf(entries, desired !== undefined);
-  const items: DriftItem[] = found.map(({ e, type, d }) => ({
-    resource: e.name,
-    kind: e.kind,
-    type,
-    field: d.field,
-    ...(d.want !== undefined ? { want: d.want } : {}),
-    ...(d.have !== undefined ? { have: d.have } : {}),
-    since: previousSince.get(`${type}\0${e.name}\0${d.field}`) ?? now.toISOString(),
-  }));
+  const cap = (v: string): string => truncate(v, limits.maxValueLength);
+  const items: DriftItem[] = found.map(({ e, type, d }) => {
+    const field = cap(d.field);
+    return {
+      resource: e.name,
+      kind: e.kind,
+      type,
+      field,
+      ...(d.want !== undefined ? { want: cap(d.want) } : {}),
+      ...(d.have !== undefined ? { have: cap(d.have) } : {}),
+      since: previousSince.get(`${type}\0${e.name}\0${field}`) ?? now.toISOString(),
+    };
+  });
   const specCount = items.filter((i) => i.type === 'spec').length;
 
   const phase: ControllerStatus['phase'] = xr.metadata?.deletionTimestamp
@@ -268,7 +322,7 @@ export function computeStatus({ xr, mrs, desired, now, previous, tracked }: Comp
       count: items.length,
       spec: specCount,
       cloud: items.length - specCount,
-      items: items.slice(0, MAX_DRIFT_ITEMS),
+      items: items.slice(0, limits.maxItems),
     },
   };
 }

@@ -7,9 +7,9 @@ const running = await runController({
   flavor: (env.ENVSTACK_FLAVOR as Flavor | undefined) ?? 'claim',
   identity: env.ENVSTACK_IDENTITY,
   leaseNamespace: 'envstack-system',
-  leaseDurationMs: Number(env.ENVSTACK_LEASE_MS ?? 3000),
-  renewDeadlineMs: Number(env.ENVSTACK_RENEW_MS ?? 2000),
-  retryPeriodMs: Number(env.ENVSTACK_RETRY_MS ?? 200),
+  leaseDurationMs: Number(env.ENVSTACK_LEASE_MS ?? 6000),
+  renewDeadlineMs: Number(env.ENVSTACK_RENEW_MS ?? 4000),
+  retryPeriodMs: Number(env.ENVSTACK_RETRY_MS ?? 500),
   metricsPort: 0,
   metricsHost: '127.0.0.1',
 });

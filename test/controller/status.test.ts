@@ -1,4 +1,12 @@
-import { computeStatus, ownedStatus, statusEquals } from '../../src/controller/status.js';
+import {
+  computeStatus,
+  MAX_DRIFT_ITEMS,
+  MAX_MESSAGE_LENGTH,
+  MAX_VALUE_LENGTH,
+  NO_LIMITS,
+  ownedStatus,
+  statusEquals,
+} from '../../src/controller/status.js';
 import { diffLeaves, sameValue } from '../../src/controller/drift.js';
 import { cond, desiredOf, mr, ready, T0, T1, xr } from './fixtures.js';
 
@@ -238,5 +246,43 @@ describe('determinism', () => {
     expect(statusEquals(ownedStatus(withStatus), b)).toBe(true);
     const changed = computeStatus({ xr: xr('env-a', {}, mrs), mrs: mrs.slice(1), now: T0 });
     expect(statusEquals(a, changed)).toBe(false);
+  });
+});
+
+describe('bounds', () => {
+  it('keeps at most MAX_DRIFT_ITEMS items and cuts long values, saying by how much; count tells all', () => {
+    const long = 'v'.repeat(5000);
+    const mrs = Array.from({ length: 80 }, (_, i) =>
+      mr(`r${String(i).padStart(2, '0')}`, {
+        forProvider: { policy: `{"a":"${long}"}`, region: 'eu-west-1' },
+        atProvider: { policy: `{"a":"other"}` },
+      }),
+    );
+    const s = computeStatus({ xr: xr(), mrs, now: T0 });
+    expect(s.drift.count).toBe(80);
+    expect(s.drift.items).toHaveLength(MAX_DRIFT_ITEMS);
+    const want = s.drift.items?.[0].want ?? '';
+    expect(want.length).toBeLessThanOrEqual(MAX_VALUE_LENGTH);
+    expect(want).toMatch(/… \(\d+ more characters\)$/);
+    expect(want.indexOf('…') + Number(/\((\d+) more/.exec(want)?.[1])).toBe(`{"a":"${long}"}`.length);
+    expect(JSON.stringify(s).length).toBeLessThan(MAX_DRIFT_ITEMS * 700);
+    const all = computeStatus({ xr: xr(), mrs, now: T0, limits: NO_LIMITS });
+    expect(all.drift.items).toHaveLength(80);
+    expect(all.drift.items?.[0].want).toBe(`{"a":"${long}"}`);
+  });
+
+  it('cuts a long provider message and drops its request id, so retries do not change the status', () => {
+    const failing = (id: string) =>
+      mr('vpc', {
+        conditions: [
+          cond('Ready', 'True'),
+          cond('Synced', 'False', 'ReconcileError', `boom, RequestID: ${id}, ${'x'.repeat(3000)}`),
+        ],
+      });
+    const a = computeStatus({ xr: xr(), mrs: [failing('1111-aaaa')], now: T0 });
+    const b = computeStatus({ xr: xr(), mrs: [failing('2222-bbbb')], now: T1, previous: a });
+    expect(a.blockingError?.message.length).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);
+    expect(a.blockingError?.message.startsWith('boom, xxx')).toBe(true);
+    expect(statusEquals(a, b)).toBe(true);
   });
 });

@@ -63,6 +63,9 @@ export function conflict(kind: ResourceKind, name: string): ApiError {
   );
 }
 
+/** metav1.MicroTime as JSON: RFC 3339 with exactly six fraction digits. */
+const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
+
 function parseBody(body: string, contentType: string): unknown {
   try {
     if (contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml') {
@@ -330,6 +333,7 @@ export class Resources {
 
   /** Update semantics shared by PUT and non-apply PATCH. */
   private write(req: ResourceRequest, live: KubeObject, incoming: KubeObject): ResourceResponse {
+    this.checkDecodable(req.kind, incoming);
     const rv = incoming.metadata.resourceVersion;
     if (rv && rv !== live.metadata.resourceVersion) throw conflict(req.kind, req.name ?? '');
     const scope = this.scope(req);
@@ -416,7 +420,23 @@ export class Resources {
     return obj;
   }
 
+  /** What the real server cannot decode into the kind's Go type: a Lease's times must be MicroTime. */
+  private checkDecodable(kind: ResourceKind, obj: KubeObject): void {
+    if (kind.group !== 'coordination.k8s.io' || kind.kind !== 'Lease') return;
+    const spec = isObject(obj.spec) ? obj.spec : {};
+    for (const field of ['acquireTime', 'renewTime']) {
+      const v = spec[field];
+      if (v === undefined || v === null) continue;
+      if (typeof v !== 'string' || !MICRO_TIME.test(v))
+        throw new ApiError(
+          400,
+          `Lease in version "v1" cannot be handled as a Lease: parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse`,
+        );
+    }
+  }
+
   private checkTypeMeta(kind: ResourceKind, obj: KubeObject): void {
+    this.checkDecodable(kind, obj);
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(kind)) {
       throw new ApiError(
         400,
