@@ -1,254 +1,1041 @@
 /**
- * Controller benchmark: BENCH_ENVIRONMENTS environments (default 1000) of BENCH_RESOURCES managed
- * resources each (default 150) in the fake API server; the controller runs as a separate process.
- * Measures its peak RSS, the time until every environment has a complete status, the latency from
- * one managed-resource change to its environment's status write, and status writes per minute idle.
- * BENCH_CONTROLLER_RUNS (default 1), BENCH_LATENCY_SAMPLES (default 100), BENCH_IDLE_SECONDS (default 30).
+ * Controller benchmark on a real etcd + kube-apiserver (src/sandbox/cluster.ts) with the real
+ * provider-aws CRDs: ENVSTACK_BENCH_ENVS environments (1000) of mixed profiles, each with the managed
+ * resources our Composition renders for it as the provider reports them (bench/fleet.ts), seeded once
+ * and cached (bench/seed.ts). The controller runs in its own process (bench/controller-process.ts)
+ * as its own least-privilege user, with spec drift and cloud drift on and lists paged at 500.
+ *
+ * Phases: start-up until every environment has its complete status (first full status); churn, where
+ * ENVSTACK_BENCH_CHURN_PERCENT (1) % of the managed resources change status per minute and
+ * ENVSTACK_BENCH_CLAIM_EDITS (10) claims are edited per minute, each visible change timed from the
+ * request that makes it to the status write the bench sees on its watch; then an idle window longer
+ * than two resync periods, where every request the controller makes is counted (audit log).
+ *
+ * Other knobs: ENVSTACK_BENCH_MIX (dev:4,staging:3,prod:2,prod-dr:1), ENVSTACK_BENCH_NAMESPACES (50),
+ * ENVSTACK_BENCH_PAGE_SIZE (500), ENVSTACK_BENCH_SPEC_DRIFT (1), ENVSTACK_BENCH_WORKERS (4),
+ * ENVSTACK_BENCH_CHURN_S (120), ENVSTACK_BENCH_RESYNC_S (30), ENVSTACK_BENCH_IDLE_S (70),
+ * ENVSTACK_BENCH_VISIBLE (0.5: the share of status changes that change an environment's status),
+ * ENVSTACK_BENCH_CONCURRENCY (32 requests in flight while seeding), ENVSTACK_BENCH_CACHE (1),
+ * ENVSTACK_BENCH_LEADER_ELECTION (1; its Lease renewals are counted apart
+ * from idle writes), ENVSTACK_BENCH_CPU_PROF (a folder: the controller's CPU profile),
+ * ENVSTACK_BENCH_RECORD (1: merge the figures into bench/results.json), ENVSTACK_BENCH_SEED_ONLY (1: seed
+ * the cache and stop), ENVSTACK_BENCH_TRACE (a file: every change and when its status was seen),
+ * ENVSTACK_BENCH_KEEP (1: keep the run's folder with the audit log).
  */
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildStack } from '../src/compose/components/index.js';
-import { components } from '../src/compose/resource.js';
-import { pluralOf } from '../src/controller/rbac.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { KObject } from '../src/controller/object.js';
+import { defaultFunctions, render } from '../src/render/index.js';
+import type { Unstructured } from '../src/render/fnapi.js';
+import { loadComposition } from '../src/render/service.js';
+import { startKubeCluster } from '../src/sandbox/cluster.js';
 import {
-  kubeConfigFor,
-  kubeConfigYaml,
-  startFakeApiServer,
-  type ResourceKind,
-} from '../test/support/apiserver/index.js';
-import { record, summarize, type BenchEntry } from './stats.js';
+  drifted,
+  driftField,
+  makeTemplate,
+  managedFor,
+  managedOne,
+  parseMix,
+  PROFILES,
+  PROVIDER_MANAGER,
+  readyConditions,
+  resourceOf,
+  type Environment,
+  type Profile,
+  type Template,
+} from './fleet.js';
+import {
+  Api,
+  auditPolicy,
+  collectionPath,
+  pool,
+  procCpuSeconds,
+  procMemory,
+  readAudit,
+  WRITE_VERBS,
+  type AuditEntry,
+} from './kube.js';
+import {
+  CONTROLLER_USER,
+  dirSizeMiB,
+  kindIndex,
+  LEASE_NAMESPACE,
+  pathOf,
+  round,
+  seededEtcd,
+  setUpCluster,
+  templateKinds,
+  XR_PATH,
+} from './seed.js';
+import { record, type BenchEntry } from './stats.js';
 
-const ENVIRONMENTS = Number(process.env.BENCH_ENVIRONMENTS ?? 1000);
-const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 150);
-const RUNS = Number(process.env.BENCH_CONTROLLER_RUNS ?? 1);
-const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 100);
-const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
-const GROUP = 'platform.envstack.dev';
-const FIELD_MANAGER = 'envstack-controller';
+const env = (name: string, fallback: string): string => process.env[name] ?? fallback;
+const num = (name: string, fallback: number): number => Number(env(name, String(fallback)));
+const flag = (name: string, fallback: boolean): boolean => env(name, fallback ? '1' : '0') !== '0';
 
-const managed: ResourceKind[] = [];
-for (const r of buildStack('claim').resources) {
-  const [group, version] = r.apiVersion.split('/');
-  if (managed.some((k) => k.group === group && k.kind === r.kind)) continue;
-  // Without a status subresource the seeded objects keep their status, which makes seeding 150k objects cheap.
-  managed.push({ group, version, kind: r.kind, plural: pluralOf(r.kind), namespaced: false });
-}
-const xrKind: ResourceKind = {
-  group: GROUP,
-  version: 'v1alpha1',
-  kind: 'XPlatformEnvironment',
-  plural: 'xplatformenvironments',
-  namespaced: false,
-  statusSubresource: true,
+const cfg = {
+  environments: num('ENVSTACK_BENCH_ENVS', 1000),
+  mix: parseMix(env('ENVSTACK_BENCH_MIX', 'dev:4,staging:3,prod:2,prod-dr:1')),
+  namespaces: num('ENVSTACK_BENCH_NAMESPACES', 50),
+  pageSize: num('ENVSTACK_BENCH_PAGE_SIZE', 500),
+  specDrift: flag('ENVSTACK_BENCH_SPEC_DRIFT', true),
+  workers: num('ENVSTACK_BENCH_WORKERS', 4),
+  churnPercent: num('ENVSTACK_BENCH_CHURN_PERCENT', 1),
+  claimEditsPerMin: num('ENVSTACK_BENCH_CLAIM_EDITS', 10),
+  churnS: num('ENVSTACK_BENCH_CHURN_S', 120),
+  resyncS: num('ENVSTACK_BENCH_RESYNC_S', 30),
+  idleS: num('ENVSTACK_BENCH_IDLE_S', 70),
+  visible: num('ENVSTACK_BENCH_VISIBLE', 0.5),
+  concurrency: num('ENVSTACK_BENCH_CONCURRENCY', 32),
+  cache: flag('ENVSTACK_BENCH_CACHE', true),
+  leaderElection: flag('ENVSTACK_BENCH_LEADER_ELECTION', true),
+  cpuProf: process.env.ENVSTACK_BENCH_CPU_PROF,
+  record: flag('ENVSTACK_BENCH_RECORD', flag('BENCH_RECORD', true)),
+  /** A file: one line per injected change and per status seen (for finding where latency goes). */
+  trace: process.env.ENVSTACK_BENCH_TRACE,
+};
+if (cfg.idleS <= 2 * cfg.resyncS)
+  throw new Error(
+    `the idle window (${cfg.idleS} s) must be longer than two resync periods (${cfg.resyncS} s)`,
+  );
+
+/** A change is given up on (and counted at this latency) after this long. */
+const TIMEOUT_MS = 30_000;
+/** An environment whose claim was edited gets no injected change for this long (its drift is in flux). */
+const EDIT_SETTLE_MS = 20_000;
+/** Log retentions a claim edit switches between (values CloudWatch Logs accepts). */
+const RETENTIONS = [7, 14, 30, 60, 90, 365];
+const started = Date.now();
+const log = (msg: string) =>
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MERGE = 'application/merge-patch+json';
+const utcSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+// ---------------------------------------------------------------------------------------------
+// The fleet and the cluster.
+
+const tpl = (e: Environment): Template => {
+  const t = templates.get(e.profile);
+  if (!t) throw new Error(`no template for ${e.profile}`);
+  return t;
 };
 
-const conditions = (ready: boolean) => [
-  ready
-    ? { type: 'Ready', status: 'True', reason: 'Available', lastTransitionTime: '2026-01-01T00:00:00Z' }
-    : {
-        type: 'Ready',
-        status: 'False',
-        reason: 'Unavailable',
-        message: 'bench flip',
-        lastTransitionTime: '2026-01-01T00:00:00Z',
-      },
-  { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', lastTransitionTime: '2026-01-01T00:00:00Z' },
-];
+const runDir = mkdtempSync(join(tmpdir(), 'envstack-bench-controller-'));
+const seeded = await seededEtcd(
+  {
+    environments: cfg.environments,
+    mix: cfg.mix,
+    namespaces: cfg.namespaces,
+    concurrency: cfg.concurrency,
+    log,
+  },
+  async () => {
+    const made = new Map<Profile, Template>();
+    for (const p of PROFILES) if (cfg.mix.includes(p)) made.set(p, await makeTemplate(p));
+    return made;
+  },
+  runDir,
+  cfg.cache,
+);
+const templates = seeded.templates;
+log(
+  `templates: ${[...templates.values()].map((t) => `${t.profile} ${t.count} resources`).join(', ')} (converged renders)`,
+);
+if (process.env.ENVSTACK_BENCH_SEED_ONLY === '1') {
+  log(`seeded: ${JSON.stringify({ ...seeded.manifest, environments: seeded.manifest.environments.length })}`);
+  rmSync(runDir, { recursive: true, force: true });
+  process.exit(0);
+}
+const envs = seeded.envs;
+const resources = seeded.manifest.resources;
+log(
+  `${envs.length} environments, ${resources} managed resources (${seeded.fromCache ? 'cached' : 'seeded now'})`,
+);
 
-function mrName(env: number, i: number): string {
-  return `env-${env}-r${i}`;
+const controllerToken = randomBytes(24).toString('hex');
+const auditDir = join(runDir, 'audit');
+mkdirSync(auditDir, { recursive: true });
+const auditLog = join(auditDir, 'audit.log');
+writeFileSync(join(auditDir, 'policy.yaml'), auditPolicy(CONTROLLER_USER));
+const cluster = await startKubeCluster({
+  dir: runDir,
+  readyTimeoutMs: 300_000,
+  // In a group of service accounts, as the chart's ServiceAccount is: the same API priority level.
+  users: [
+    {
+      token: controllerToken,
+      user: CONTROLLER_USER,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${LEASE_NAMESPACE}`],
+    },
+  ],
+  apiServerArgs: [
+    `--audit-policy-file=${join(auditDir, 'policy.yaml')}`,
+    `--audit-log-path=${auditLog}`,
+    '--audit-log-format=json',
+    '--audit-log-mode=batch',
+    '--audit-log-batch-max-wait=1s',
+  ],
+});
+const api = new Api(cluster.server, cluster.caFile, cluster.adminToken, cfg.concurrency);
+const apiPid = cluster.supervisor.get('kube-apiserver')?.pid ?? 0;
+const etcdPid = cluster.supervisor.get('etcd')?.pid ?? 0;
+const kinds = templateKinds(templates);
+const index = kindIndex(kinds);
+const composition = (await loadComposition('claim')) as Unstructured;
+const functions = defaultFunctions();
+
+interface Memory {
+  rssMiB: number;
+  hwmMiB: number;
+}
+const memoryOf = (pid: number): Memory => {
+  const m = procMemory(pid);
+  return { rssMiB: round(m?.rssMiB ?? 0, 1), hwmMiB: round(m?.hwmMiB ?? 0, 1) };
+};
+
+interface ControllerSample {
+  mem: { rssMiB: number; heapUsedMiB: number; heapTotalMiB: number; externalMiB: number };
+  cpuS: number;
+  at: number;
+}
+interface ControllerExit {
+  peakRssKiB: number;
+  rssKiB: number;
+  peak: { heapUsedMiB: number; heapTotalMiB: number; externalMiB: number; rssMiB: number };
+  cpuS: number;
 }
 
-async function runOnce(): Promise<Record<string, number>> {
-  const server = await startFakeApiServer({ kinds: [xrKind, ...managed], historyWindow: 20_000 });
-  const dir = mkdtempSync(join(tmpdir(), 'envstack-bench-controller-'));
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, kubeConfigYaml(server));
-  for (let e = 0; e < ENVIRONMENTS; e++) {
-    const refs = [];
-    for (let i = 0; i < RESOURCES; i++) {
-      const kind = managed[i % managed.length];
-      const name = mrName(e, i);
-      const forProvider = {
-        region: 'eu-west-1',
-        cidrBlock: `10.${e % 250}.${i % 250}.0/24`,
-        port: 5432,
-        enabled: true,
-        securityGroupIds: ['sg-1', 'sg-2'],
-        tags: { Name: name, Project: `p${e}`, ManagedBy: 'envstack', Environment: 'prod' },
-      };
-      server.seed({
-        apiVersion: `${kind.group}/${kind.version}`,
-        kind: kind.kind,
-        metadata: {
-          name,
-          labels: {
-            'crossplane.io/composite': `env-${e}`,
-            'envstack.dev/resource': `r${i}`,
-            'envstack.dev/component': components[i % components.length],
-          },
-          annotations: { 'crossplane.io/composition-resource-name': `r${i}` },
-        },
-        spec: { forProvider, providerConfigRef: { name: 'default' } },
-        status: {
-          atProvider: { ...forProvider, id: `id-${name}`, arn: `arn:aws:x::1:${name}` },
-          conditions: conditions(true),
-        },
-      });
-      refs.push({ apiVersion: `${kind.group}/${kind.version}`, kind: kind.kind, name });
-    }
-    server.seed({
-      apiVersion: `${GROUP}/v1alpha1`,
-      kind: 'XPlatformEnvironment',
-      metadata: { name: `env-${e}` },
-      spec: {
-        resourceRefs: refs,
-        claimRef: {
-          apiVersion: `${GROUP}/v1alpha1`,
-          kind: 'PlatformEnvironment',
-          name: `env-${e}`,
-          namespace: 'default',
-        },
-      },
-    });
-  }
-  const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/controller-process.ts'], {
-    env: {
-      ...process.env,
-      KUBECONFIG: kubeconfig,
-      ENVSTACK_PAGE_SIZE: process.env.BENCH_PAGE_SIZE ?? String(ENVIRONMENTS * RESOURCES),
-      NODE_OPTIONS: '--max-old-space-size=4096',
+let exitCode = 0;
+try {
+  await setUpCluster(api, composition as KObject);
+  const figures = await run();
+  const entries = entriesOf(figures);
+  if (cfg.record) record(new URL('./results.json', import.meta.url).pathname, entries);
+  for (const [name, e] of Object.entries(entries)) console.log(JSON.stringify({ name, ...e }));
+} catch (err) {
+  exitCode = 1;
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`${cluster.logs(20)}\n`);
+} finally {
+  api.close();
+  await cluster.stop();
+  if (process.env.ENVSTACK_BENCH_KEEP === '1') log(`kept ${runDir} (audit log, API server logs)`);
+  else rmSync(runDir, { recursive: true, force: true });
+}
+process.exit(exitCode);
+
+// ---------------------------------------------------------------------------------------------
+
+interface Figures {
+  firstFullMs: number;
+  firstWriteMs: number;
+  controller: { peakRssMiB: number; finalRssMiB: number; peakHeapUsedMiB: number; peakHeapTotalMiB: number };
+  controllerAt: Record<string, { rssMiB: number; heapUsedMiB: number }>;
+  controllerCpuS: Record<string, number>;
+  latencies: Sample[];
+  timeouts: number;
+  churn: { mrChanges: number; visible: number; claimEdits: number; followUpWrites: number; lagMs: number };
+  steadyRps: { total: number; byRequest: Record<string, number>; windowS: number };
+  startupRequests: Record<string, number>;
+  counters: Record<string, Record<string, unknown>>;
+  idle: { writes: number; leaseWrites: number; requests: number; windowS: number; xrEvents: number };
+  apiServer: Record<string, Memory>;
+  etcd: Record<string, Memory>;
+  etcdDbMiB: number;
+  apiServerCpuS: Record<string, number>;
+  bytesPerObject: number;
+}
+
+interface Sample {
+  kind: 'drift' | 'drift-revert' | 'sync' | 'sync-revert' | 'edit';
+  ms: number;
+}
+
+interface Expectation {
+  kind: Sample['kind'];
+  t0: number;
+  test: (status: Record<string, unknown>) => boolean;
+  resolve: () => void;
+}
+
+interface Injection {
+  mr: KObject;
+  kind: 'drift' | 'sync';
+  field?: string;
+  original?: string | number | boolean;
+  token: string;
+  at: number;
+  observed: boolean;
+}
+
+async function run(): Promise<Figures> {
+  const apiServer: Record<string, Memory> = {};
+  const etcd: Record<string, Memory> = {};
+  const apiServerCpuS: Record<string, number> = {};
+  const mark = (phase: string) => {
+    apiServer[phase] = memoryOf(apiPid);
+    etcd[phase] = memoryOf(etcdPid);
+    apiServerCpuS[phase] = round(procCpuSeconds(apiPid) ?? 0, 1);
+  };
+  log(`API server up; warming its watch caches`);
+  await warmWatchCaches();
+  mark('ready');
+  const bytesPerObject = await averageObjectSize();
+  log(
+    `API server ${apiServer.ready.rssMiB} MiB, etcd ${etcd.ready.rssMiB} MiB; ~${Math.round(bytesPerObject)} bytes per managed resource as served`,
+  );
+
+  // The bench's own view of every XR, from a watch: what a user would see.
+  const byName = new Map(envs.map((e) => [e.xrName, e]));
+  const statuses = new Map<string, Record<string, unknown>>();
+  const expectations = new Map<string, Expectation[]>();
+  let xrEvents = 0;
+  const list = await api.json<{ metadata: { resourceVersion: string }; items: KObject[] }>('GET', XR_PATH);
+  for (const xr of list.items) statuses.set(xr.metadata?.name ?? '', xr.status ?? {});
+  const abort = new AbortController();
+  let onStatus: ((name: string) => void) | undefined;
+  const watching = api.watch(
+    XR_PATH,
+    list.metadata.resourceVersion,
+    (type, xr) => {
+      const name = xr.metadata?.name ?? '';
+      if (type === 'DELETED') return;
+      xrEvents += 1;
+      const status = xr.status ?? {};
+      statuses.set(name, status);
+      const pending = expectations.get(name);
+      if (pending) {
+        const left = pending.filter((x) => {
+          if (!x.test(status)) return true;
+          x.resolve();
+          return false;
+        });
+        if (left.length) expectations.set(name, left);
+        else expectations.delete(name);
+      }
+      onStatus?.(name);
     },
+    abort.signal,
+  );
+
+  // ------------------------------------------------------------------ start-up
+  const expected = (e: Environment) => tpl(e).count;
+  const complete = (e: Environment) => {
+    const s = statuses.get(e.xrName);
+    return typeof s?.phase === 'string' && s.componentsReady === `${expected(e)}/${expected(e)}`;
+  };
+  const completeOrWrong = (e: Environment) => {
+    const s = statuses.get(e.xrName);
+    return typeof s?.phase === 'string' && typeof s.componentsReady === 'string';
+  };
+  let firstWriteAt = 0;
+  let done = 0;
+  const waitingFor = new Set(envs.map((e) => e.xrName));
+  let allDone: () => void = () => undefined;
+  const allComplete = new Promise<void>((resolve) => (allDone = resolve));
+  onStatus = (name) => {
+    const e = byName.get(name);
+    if (!e || !waitingFor.has(name) || !completeOrWrong(e)) return;
+    firstWriteAt ||= Date.now();
+    waitingFor.delete(name);
+    done += 1;
+    if (waitingFor.size === 0) allDone();
+  };
+
+  const controllerEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    KUBECONFIG: cluster.kubeconfigFor(controllerToken, CONTROLLER_USER),
+    ENVSTACK_PAGE_SIZE: String(cfg.pageSize),
+    ENVSTACK_SPEC_DRIFT: cfg.specDrift ? '1' : '0',
+    ENVSTACK_RESYNC_MS: String(cfg.resyncS * 1000),
+    ENVSTACK_WORKERS: String(cfg.workers),
+    ENVSTACK_LEADER_ELECTION: cfg.leaderElection ? '1' : '0',
+    ENVSTACK_LEASE_NAMESPACE: LEASE_NAMESPACE,
+  };
+  delete controllerEnv.NODE_OPTIONS;
+  const nodeArgs = [
+    ...(cfg.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cfg.cpuProf}`] : []),
+    '--import',
+    'tsx',
+    'bench/controller-process.ts',
+  ];
+  const cpu0 = procCpuSeconds(apiPid) ?? 0;
+  const t0 = Date.now();
+  const child = spawn(process.execPath, nodeArgs, {
+    env: controllerEnv,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const samples: ControllerSample[] = [];
+  let metricsUrl = '';
+  let exit: ControllerExit | undefined;
+  let buffered = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (!line.startsWith('{')) continue;
+      const parsed = JSON.parse(line) as Partial<ControllerSample & ControllerExit & { listening: string }>;
+      if (parsed.listening) metricsUrl = parsed.listening;
+      else if (parsed.mem) samples.push(parsed as ControllerSample);
+      else if (parsed.peakRssKiB !== undefined) exit = parsed as ControllerExit;
+    }
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const controllerNow = () => samples[samples.length - 1];
+  const at = (label: string) => {
+    const s = controllerNow();
+    return s ? { [label]: { rssMiB: round(s.mem.rssMiB, 1), heapUsedMiB: round(s.mem.heapUsedMiB, 1) } } : {};
+  };
+  const controllerAt: Figures['controllerAt'] = {};
+  const controllerCpuS: Record<string, number> = {};
+
   try {
-    // Workers start once every informer has synced, so each environment's first write is its complete status.
-    // Polling the request log (not the objects) keeps the fake server's event loop free for the controller.
-    const written = () =>
-      new Set(
-        server
-          .requests({ verb: 'patch', subresource: 'status', fieldManager: FIELD_MANAGER })
-          .filter((q) => q.status === 200)
-          .map((q) => q.name),
+    const progress = setInterval(() => {
+      const s = controllerNow();
+      log(
+        `  ${done}/${envs.length} environments have a status; controller ${s ? `${Math.round(s.mem.rssMiB)} MiB RSS, ${Math.round(s.mem.heapUsedMiB)} MiB heap, ${s.cpuS.toFixed(1)} CPU s` : 'starting'}`,
       );
-    while (written().size < ENVIRONMENTS) {
-      if (child.exitCode !== null) throw new Error(`controller exited with ${child.exitCode}`);
-      await new Promise((r) => setTimeout(r, 250));
+    }, 10_000);
+    const deadline = sleep(15 * 60_000).then(() => 'timeout' as const);
+    const outcome = await Promise.race([
+      allComplete.then(() => 'ok' as const),
+      exited.then(() => 'exit' as const),
+      deadline,
+    ]);
+    clearInterval(progress);
+    if (outcome === 'exit') throw new Error(`the controller exited with ${child.exitCode} during start-up`);
+    if (outcome === 'timeout')
+      throw new Error(`only ${done}/${envs.length} environments got a status in 15 min`);
+    const firstFullMs = Date.now() - t0;
+    const firstWriteMs = firstWriteAt - t0;
+    mark('first-full-status');
+    const m0: ControllerCounters = { reconciles: {}, reconcileSeconds: 0, statusWrites: 0, events: 0 };
+    const mFirst = await scrape(metricsUrl);
+    Object.assign(controllerAt, at('firstFullStatus'));
+    controllerCpuS.firstFullStatus = round(controllerNow()?.cpuS ?? 0, 1);
+    apiServerCpuS.startup = round((procCpuSeconds(apiPid) ?? 0) - cpu0, 1);
+    log(
+      `first full status after ${(firstFullMs / 1000).toFixed(1)} s (first write at ${(firstWriteMs / 1000).toFixed(1)} s)`,
+    );
+    const wrong = envs.filter((e) => {
+      const s = statuses.get(e.xrName) ?? {};
+      const drift = (s.drift ?? {}) as { count?: number };
+      return !complete(e) || s.phase !== 'Ready' || drift.count !== 0;
+    });
+    if (wrong.length) {
+      const show = wrong.slice(0, 3).map((e) => ({ name: e.xrName, status: statuses.get(e.xrName) }));
+      throw new Error(
+        `${wrong.length} environments are not Ready without drift after their first status: ${JSON.stringify(show).slice(0, 3000)}`,
+      );
     }
-    const firstFull = Date.now() - started;
-    const writes = server.requests({ verb: 'patch', subresource: 'status', fieldManager: FIELD_MANAGER });
-    const firstWrite = writes[0].time.getTime() - started;
-    const notReady = server
-      .objects(GROUP, 'xplatformenvironments')
-      .filter((x) => (x.status as { phase?: string } | undefined)?.phase !== 'Ready').length;
-    if (notReady > 0) throw new Error(`${notReady} environments are not Ready after their first write`);
+    const startupRequests = countBy(readAudit(auditLog).filter((a) => a.at <= Date.now()));
 
-    const custom = kubeConfigFor(server).makeApiClient(CustomObjectsApi);
-    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-    // Steady state: let the first full pass (and the test server's own garbage) settle before sampling.
-    await new Promise((r) => setTimeout(r, 5_000));
-    const latencies: number[] = [];
-    for (let s = 0; s < SAMPLES; s++) {
-      const e = (s * 7919) % ENVIRONMENTS;
-      const i = (s * 31) % RESOURCES;
-      const kind = managed[i % managed.length];
-      const flip = async (ready: boolean): Promise<number> => {
-        const t0 = new Date();
-        await custom.patchClusterCustomObject(
-          {
-            group: kind.group,
-            version: kind.version,
-            plural: kind.plural,
-            name: mrName(e, i),
-            body: { status: { conditions: conditions(ready) } },
-          },
-          merge,
-        );
-        for (;;) {
-          const write = server
-            .requests({ verb: 'patch', subresource: 'status', fieldManager: FIELD_MANAGER, name: `env-${e}` })
-            .find((q) => q.time >= t0 && q.status === 200);
-          if (write) return write.time.getTime() - t0.getTime();
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      };
-      latencies.push(await flip(false));
-      latencies.push(await flip(true));
-    }
-    latencies.sort((a, b) => a - b);
-    const pct = (p: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+    // ---------------------------------------------------------------- churn
+    onStatus = undefined;
+    await sleep(10_000);
+    Object.assign(controllerAt, at('churnStart'));
+    const mChurn0 = await scrape(metricsUrl);
+    const churnStart = Date.now();
+    const cpuChurn0 = procCpuSeconds(apiPid) ?? 0;
+    const churn = await runChurn(expectations, statuses);
+    const churnEnd = Date.now();
+    apiServerCpuS.churn = round((procCpuSeconds(apiPid) ?? 0) - cpuChurn0, 1);
+    mark('churn');
+    const mChurn1 = await scrape(metricsUrl);
+    Object.assign(controllerAt, at('churnEnd'));
+    controllerCpuS.churn = round((controllerNow()?.cpuS ?? 0) - (controllerCpuS.firstFullStatus ?? 0), 1);
 
-    server.clearRequests();
-    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
-    const idleWrites = server.requests({
-      verb: 'patch',
-      subresource: 'status',
-      fieldManager: FIELD_MANAGER,
-    }).length;
+    // ---------------------------------------------------------------- idle
+    await sleep(5_000);
+    const mIdle0 = await scrape(metricsUrl);
+    const idleStart = Date.now();
+    const xrEvents0 = xrEvents;
+    log(`idle for ${cfg.idleS} s (resync every ${cfg.resyncS} s)`);
+    await sleep(cfg.idleS * 1000);
+    const idleEnd = Date.now();
+    const idleXrEvents = xrEvents - xrEvents0;
+    const mIdle = await scrape(metricsUrl);
+    Object.assign(controllerAt, at('idleEnd'));
+    mark('idle');
+    // The audit backend writes in batches: give it time to flush the window.
+    await sleep(2_500);
+    const audit = readAudit(auditLog);
+    const inWindow = (a: AuditEntry, from: number, to: number) => a.at >= from && a.at < to;
+    const idle = audit.filter((a) => inWindow(a, idleStart, idleEnd));
+    const steadyFrom = churnStart + 10_000;
+    const steady = audit.filter((a) => inWindow(a, steadyFrom, churnEnd));
+    const windowS = (churnEnd - steadyFrom) / 1000;
+    const byRequest = Object.fromEntries(
+      Object.entries(countBy(steady)).map(([k, n]) => [k, round(n / windowS, 2)]),
+    );
 
     child.kill('SIGTERM');
     const code = await exited;
     if (code !== 0) throw new Error(`controller exited with ${code}`);
-    const peak = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
-      peakRssKiB?: number;
-      rssKiB?: number;
-    };
+    abort.abort();
+    await watching.catch(() => undefined);
+    mark('end');
+    if (!exit) throw new Error('the controller did not report its memory');
+    const last = exit;
     return {
-      peakRss: (peak.peakRssKiB ?? 0) / 1024,
-      finalRss: (peak.rssKiB ?? 0) / 1024,
-      firstFull,
-      firstWrite,
-      p50: pct(50),
-      p99: pct(99),
-      idleWritesPerMinute: (idleWrites * 60) / IDLE_SECONDS,
+      firstFullMs,
+      firstWriteMs,
+      controller: {
+        peakRssMiB: last.peakRssKiB / 1024,
+        finalRssMiB: last.rssKiB / 1024,
+        peakHeapUsedMiB: last.peak.heapUsedMiB,
+        peakHeapTotalMiB: last.peak.heapTotalMiB,
+      },
+      controllerAt,
+      controllerCpuS: { ...controllerCpuS, total: round(last.cpuS, 1) },
+      latencies: churn.samples,
+      timeouts: churn.timeouts,
+      churn: {
+        mrChanges: churn.mrChanges,
+        visible: churn.visible,
+        claimEdits: churn.edits,
+        followUpWrites: churn.followUps,
+        lagMs: churn.lagMs,
+      },
+      steadyRps: { total: round(steady.length / windowS, 2), byRequest, windowS: round(windowS, 1) },
+      startupRequests,
+      counters: {
+        startup: delta(m0, mFirst),
+        churn: delta(mChurn0, mChurn1),
+        idle: delta(mIdle0, mIdle),
+      },
+      idle: {
+        writes: idle.filter((a) => WRITE_VERBS.has(a.verb) && a.resource !== 'leases').length,
+        leaseWrites: idle.filter((a) => WRITE_VERBS.has(a.verb) && a.resource === 'leases').length,
+        requests: idle.length,
+        windowS: round((idleEnd - idleStart) / 1000, 1),
+        xrEvents: idleXrEvents,
+      },
+      apiServer,
+      etcd,
+      etcdDbMiB: round(dirSizeMiB(join(seeded.etcdDir, 'member', 'snap', 'db')), 1),
+      apiServerCpuS,
+      bytesPerObject,
     };
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
       await exited;
     }
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
+    abort.abort();
   }
 }
 
-const runs: Record<string, number>[] = [];
-for (let r = 0; r < RUNS; r++) runs.push(await runOnce());
-const size = { environments: ENVIRONMENTS, resources: ENVIRONMENTS * RESOURCES };
-const entry = (key: string, unit: string, scale = 1): BenchEntry =>
-  summarize(
-    runs.map((x) => x[key] / scale),
-    unit,
-    size,
+interface ControllerCounters {
+  reconciles: Record<string, number>;
+  reconcileSeconds: number;
+  statusWrites: number;
+  events: number;
+}
+
+/** The controller's own Prometheus counters (reconciles by result, their total time, writes, Events). */
+async function scrape(url: string): Promise<ControllerCounters> {
+  const out: ControllerCounters = { reconciles: {}, reconcileSeconds: 0, statusWrites: 0, events: 0 };
+  if (!url) return out;
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      const m = /^(\w+)(?:\{([^}]*)\})? ([\d.e+-]+)$/.exec(line);
+      if (!m) continue;
+      const [, name, labels = '', value] = m;
+      const v = Number(value);
+      if (name === 'envstack_controller_reconcile_total') {
+        const result = /result="([^"]+)"/.exec(labels)?.[1] ?? '';
+        out.reconciles[result] = (out.reconciles[result] ?? 0) + v;
+      } else if (name === 'envstack_controller_reconcile_duration_seconds_sum') out.reconcileSeconds += v;
+      else if (name === 'envstack_controller_status_writes_total') out.statusWrites += v;
+      else if (name === 'envstack_controller_events_total') out.events += v;
+    }
+  } catch {
+    // the metrics are a diagnostic: their absence is no failure
+  }
+  return out;
+}
+
+function delta(a: ControllerCounters, b: ControllerCounters): Record<string, unknown> {
+  const reconciles = Object.fromEntries(
+    Object.entries(b.reconciles).map(([k, v]) => [k, Math.round(v - (a.reconciles[k] ?? 0))]),
   );
-const entries: Record<string, BenchEntry> = {
-  'controller.peak-rss': {
-    ...entry('peakRss', 'MiB'),
-    // RSS at shutdown, after the idle period: the steady state.
-    finalMedianMiB: summarize(
-      runs.map((x) => x.finalRss),
-      'MiB',
-    ).median,
-  },
-  'controller.first-full-status': {
-    ...entry('firstFull', 's', 1000),
-    // Process start, discovery, the initial list of every kind and cache sync: before the first write.
-    syncMedianMs: summarize(
-      runs.map((x) => x.firstWrite),
-      'ms',
-    ).median,
-  },
-  'controller.latency-p50': entry('p50', 'ms'),
-  'controller.latency-p99': entry('p99', 'ms'),
-  'controller.idle-writes': entry('idleWritesPerMinute', 'writes/min'),
-};
-if (process.env.BENCH_RECORD !== '0') record(new URL('./results.json', import.meta.url).pathname, entries);
-for (const [name, e] of Object.entries(entries)) console.log(JSON.stringify({ name, ...e }));
+  const n = Object.values(reconciles).reduce((x, y) => x + y, 0);
+  return {
+    reconciles,
+    reconcileMeanMs: n ? round(((b.reconcileSeconds - a.reconcileSeconds) * 1000) / n, 1) : 0,
+    statusWrites: Math.round(b.statusWrites - a.statusWrites),
+    events: Math.round(b.events - a.events),
+  };
+}
+
+function countBy(entries: readonly AuditEntry[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of entries) {
+    const key = `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
+}
+
+/**
+ * A fresh API server creates a kind's storage and watch cache on first use; a long-running one has
+ * them. One small list per kind, then wait until the watch caches report their initialization.
+ */
+async function warmWatchCaches(): Promise<void> {
+  const plurals = [...kinds.map((k) => k.plural), 'xplatformenvironments'];
+  await Promise.all(
+    [...kinds.map((k) => collectionPath(k)), XR_PATH].map((p) => api.json('GET', `${p}?limit=1`)),
+  );
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const res = await api.send('GET', '/metrics');
+    const ready = new Set<string>();
+    for (const line of res.body.split('\n')) {
+      const m = /^apiserver_watch_cache_initializations_total\{[^}]*resource="([^"]+)"[^}]*\} (\d+)/.exec(
+        line,
+      );
+      if (m && Number(m[2]) > 0) ready.add(m[1]);
+    }
+    const missing = plurals.filter((p) => !ready.has(p));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) {
+      log(`watch caches not reported ready for ${missing.join(', ')}; going on`);
+      return;
+    }
+    await sleep(1000);
+  }
+}
+
+/** The mean size of a managed resource as the API server serves it, weighted by how many of each kind there are. */
+async function averageObjectSize(): Promise<number> {
+  const counts = new Map<string, number>();
+  for (const t of templates.values()) {
+    const n = envs.filter((e) => e.profile === t.profile).length;
+    for (const mr of JSON.parse(t.mrsText) as KObject[]) {
+      const k = `${(mr.apiVersion ?? '').split('/')[0]}/${mr.kind}`;
+      counts.set(k, (counts.get(k) ?? 0) + n);
+    }
+  }
+  let bytes = 0;
+  let objects = 0;
+  for (const k of kinds) {
+    const page = await api.json<{ items: KObject[] }>('GET', `${collectionPath(k)}?limit=20`);
+    if (!page.items.length) continue;
+    const mean = page.items.reduce((n, o) => n + JSON.stringify(o).length, 0) / page.items.length;
+    const n = counts.get(`${k.group}/${k.kind}`) ?? 0;
+    bytes += mean * n;
+    objects += n;
+  }
+  return objects ? bytes / objects : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Churn.
+
+interface ChurnResult {
+  samples: Sample[];
+  timeouts: number;
+  mrChanges: number;
+  visible: number;
+  edits: number;
+  followUps: number;
+  lagMs: number;
+}
+
+async function runChurn(
+  expectations: Map<string, Expectation[]>,
+  statuses: Map<string, Record<string, unknown>>,
+): Promise<ChurnResult> {
+  const perMinute = (resources * cfg.churnPercent) / 100;
+  log(
+    `churn for ${cfg.churnS} s: ${Math.round(perMinute)} managed-resource status changes and ${cfg.claimEditsPerMin} claim edits per minute`,
+  );
+  const samples: Sample[] = [];
+  let timeouts = 0;
+  let seq = 0;
+  let mrChanges = 0;
+  let visible = 0;
+  let edits = 0;
+  let followUps = 0;
+  let maxLag = 0;
+  const injections = new Map<string, Injection>();
+  const editedAt = new Map<string, number>();
+  /** forProvider / atProvider values of edited environments' resources, by object name. */
+  const overrides = new Map<
+    string,
+    Map<string, { forProvider: Record<string, unknown>; atProvider?: Record<string, unknown> }>
+  >();
+  const requests = new Set<Promise<void>>();
+  const waiting: Promise<void>[] = [];
+  let failed: unknown;
+  const fail = (err: unknown): void => {
+    failed ??= err;
+  };
+  const trace = (fields: Record<string, unknown>) => {
+    if (cfg.trace) appendFileSync(cfg.trace, `${JSON.stringify({ at: Date.now(), ...fields })}\n`);
+  };
+
+  /** Waits for the bench's watch to show a status that passes TEST; the clock starts now. */
+  /** Returns what to call once the change's own request has returned (for the trace). */
+  const expect = (
+    e: Environment,
+    kind: Sample['kind'],
+    test: Expectation['test'],
+    token: string,
+  ): (() => void) => {
+    const t0 = performance.now();
+    trace({ event: 'change', kind, env: e.xrName, token });
+    waiting.push(
+      new Promise<void>((resolve) => {
+        let settled = false;
+        const exp: Expectation = {
+          kind,
+          t0,
+          test,
+          resolve: () => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            const ms = performance.now() - t0;
+            samples.push({ kind, ms });
+            trace({ event: 'seen', kind, env: e.xrName, token, ms: Math.round(ms) });
+            resolve();
+          },
+        };
+        const timer = setTimeout(() => {
+          if (settled) return;
+          settled = true;
+          timeouts += 1;
+          samples.push({ kind, ms: TIMEOUT_MS });
+          trace({ event: 'timeout', kind, env: e.xrName, token });
+          const list = expectations.get(e.xrName)?.filter((x) => x !== exp);
+          if (list?.length) expectations.set(e.xrName, list);
+          else expectations.delete(e.xrName);
+          resolve();
+        }, TIMEOUT_MS);
+        const list = expectations.get(e.xrName) ?? [];
+        list.push(exp);
+        expectations.set(e.xrName, list);
+      }),
+    );
+    return () => trace({ event: 'sent', kind, env: e.xrName, token, ms: Math.round(performance.now() - t0) });
+  };
+
+  const withOverrides = (e: Environment, mr: KObject): KObject => {
+    const x = overrides.get(e.xrName)?.get(mr.metadata?.name ?? '');
+    if (!x) return mr;
+    return {
+      ...mr,
+      spec: { ...mr.spec, forProvider: { ...(mr.spec?.forProvider ?? {}), ...x.forProvider } },
+      status: { ...mr.status, atProvider: { ...(mr.status?.atProvider ?? {}), ...x.atProvider } },
+    };
+  };
+  const statusPatch = (mr: KObject, status: Record<string, unknown>) =>
+    api.json('PATCH', `${pathOf(index, mr)}/status?fieldManager=${PROVIDER_MANAGER}`, { status }, MERGE);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
+
+  const driftItem = (status: Record<string, unknown>, resource: string, field: string) => {
+    const drift = (status.drift ?? {}) as { items?: { type: string; resource: string; field: string }[] };
+    return (drift.items ?? []).some(
+      (i) => i.type === 'cloud' && i.resource === resource && i.field === field,
+    );
+  };
+  const blockedBy = (status: Record<string, unknown>, token: string) => {
+    const b = status.blockingError as { message?: string } | undefined;
+    return typeof b?.message === 'string' && b.message.includes(token);
+  };
+
+  /** One managed resource's status changes, as a provider would write it. */
+  const mrChange = async (): Promise<void> => {
+    const e = pick(envs);
+    const t = tpl(e);
+    const now = Date.now();
+    const quiet = now - (editedAt.get(e.xrName) ?? 0) > EDIT_SETTLE_MS;
+    const injected = injections.get(e.xrName);
+    mrChanges += 1;
+    if (injected && injected.observed && now - injected.at > 5_000) {
+      // The provider reports the resource healthy again / someone undoes the console change.
+      visible += 1;
+      injections.delete(e.xrName);
+      const resource = resourceOf(injected.mr);
+      if (injected.kind === 'drift' && injected.field) {
+        const field = injected.field;
+        const sent = expect(e, 'drift-revert', (s) => !driftItem(s, resource, field), injected.token);
+        await statusPatch(injected.mr, { atProvider: { [field]: injected.original } });
+        sent();
+        return;
+      }
+      const sent = expect(e, 'sync-revert', (s) => !blockedBy(s, injected.token), injected.token);
+      await statusPatch(injected.mr, { conditions: readyConditions() });
+      sent();
+      return;
+    }
+    const i = Math.floor(Math.random() * t.count);
+    const mr = withOverrides(e, managedOne(t, e, i));
+    if (!injected && quiet && Math.random() < cfg.visible) {
+      visible += 1;
+      const token = `bench-${++seq}`;
+      const resource = resourceOf(mr);
+      const field = driftField(mr, t.desiredKeys[i]);
+      if (field && Math.random() < 0.5) {
+        // Someone changes the resource in the console: cloud drift.
+        const inj: Injection = {
+          mr,
+          kind: 'drift',
+          field: field.field,
+          original: field.value,
+          token,
+          at: now,
+          observed: false,
+        };
+        injections.set(e.xrName, inj);
+        const sent = expect(e, 'drift', (s) => (inj.observed = driftItem(s, resource, field.field)), token);
+        await statusPatch(mr, { atProvider: { [field.field]: drifted(field.value, seq) } });
+        sent();
+        return;
+      }
+      // The provider cannot update the resource: a blocking error.
+      const inj: Injection = { mr, kind: 'sync', token, at: now, observed: false };
+      injections.set(e.xrName, inj);
+      const sent = expect(e, 'sync', (s) => (inj.observed = blockedBy(s, token)), token);
+      await statusPatch(mr, {
+        conditions: [
+          readyConditions()[0],
+          {
+            type: 'Synced',
+            status: 'False',
+            reason: 'ReconcileError',
+            message: `update failed: async update failed: failed to update the resource: [{0 updating ${resource}: operation error: StatusCode: 400, api error InvalidParameterValue (${token})}]`,
+            lastTransitionTime: utcSeconds(now),
+            observedGeneration: 1,
+          },
+        ],
+      });
+      sent();
+      return;
+    }
+    // A status write that changes nothing the controller reports: the provider's periodic
+    // observation moved Synced's transition time.
+    if (injected && injected.mr.metadata?.name === mr.metadata?.name) return;
+    await statusPatch(mr, { conditions: readyConditions(utcSeconds(now)) });
+  };
+
+  /** A claim edit as Crossplane propagates it: the XR's spec, then the composed resources, then the provider. */
+  const claimEdit = async (): Promise<void> => {
+    const now = Date.now();
+    const candidates = envs.filter(
+      (e) => !injections.has(e.xrName) && now - (editedAt.get(e.xrName) ?? 0) > EDIT_SETTLE_MS,
+    );
+    if (!candidates.length) return;
+    const e = pick(candidates);
+    edits += 1;
+    editedAt.set(e.xrName, now);
+    const value = `edit-${++seq}`;
+    const generation = Number(statuses.get(e.xrName)?.observedGeneration ?? 1);
+    const sent = expect(e, 'edit', (s) => Number(s.observedGeneration ?? 0) > generation, value);
+    // Every other edit changes a tag (every taggable resource follows), the others the log retention
+    // (the log groups follow).
+    const spec =
+      edits % 2 === 0
+        ? { tags: { BenchEdit: value } }
+        : { observability: { logRetentionDays: RETENTIONS[seq % RETENTIONS.length] } };
+    const xr = await api.json<KObject>(
+      'PATCH',
+      `${XR_PATH}/${e.xrName}?fieldManager=${encodeURIComponent('apiextensions.crossplane.io/claim')}`,
+      { spec },
+      MERGE,
+    );
+    sent();
+    // Crossplane renders the composition again and applies, one by one, what changed.
+    await sleep(500);
+    const current = managedFor(tpl(e), e).map((mr) => withOverrides(e, mr));
+    const byResource = new Map(current.map((m) => [resourceOf(m), m]));
+    const desired = render({
+      composite: xr as Unstructured,
+      composition,
+      observed: current as Unstructured[],
+      functions,
+    }).composed as KObject[];
+    const changed: { mr: KObject; forProvider: Record<string, unknown> }[] = [];
+    for (const d of desired) {
+      const mr = byResource.get(resourceOf(d));
+      if (!mr) continue;
+      const want = (d.spec?.forProvider ?? {}) as Record<string, unknown>;
+      const have = (mr.spec?.forProvider ?? {}) as Record<string, unknown>;
+      const diff = Object.fromEntries(
+        Object.entries(want).filter(([k, v]) => !isDeepStrictEqual(v, have[k])),
+      );
+      if (Object.keys(diff).length) changed.push({ mr, forProvider: diff });
+    }
+    const o = overrides.get(e.xrName) ?? new Map();
+    overrides.set(e.xrName, o);
+    await pool(changed, 2, async ({ mr, forProvider }) => {
+      followUps += 1;
+      await api.json(
+        'PATCH',
+        `${pathOf(index, mr)}?fieldManager=${encodeURIComponent('apiextensions.crossplane.io/composed')}`,
+        { spec: { forProvider } },
+        MERGE,
+      );
+      const name = mr.metadata?.name ?? '';
+      o.set(name, { ...o.get(name), forProvider: { ...o.get(name)?.forProvider, ...forProvider } });
+    });
+    // The provider applies each change in AWS and reports it.
+    await sleep(1_000);
+    await pool(changed, 4, async ({ mr, forProvider }) => {
+      const at = (mr.status?.atProvider ?? {}) as Record<string, unknown>;
+      const atProvider: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(forProvider)) if (k in at) atProvider[k] = v;
+      if ('tags' in atProvider && 'tagsAll' in at) atProvider.tagsAll = atProvider.tags;
+      if (!Object.keys(atProvider).length) return;
+      followUps += 1;
+      await statusPatch(mr, { atProvider });
+      const entry = o.get(mr.metadata?.name ?? '');
+      if (entry) entry.atProvider = { ...entry.atProvider, ...atProvider };
+    });
+  };
+
+  const start = performance.now();
+  const end = start + cfg.churnS * 1000;
+  let fired = 0;
+  let editsFired = 0;
+  const maxInFlight = 32;
+  while (performance.now() < end && failed === undefined) {
+    const elapsed = performance.now() - start;
+    const mrDue = Math.floor((elapsed / 60_000) * perMinute);
+    const editDue = Math.floor((elapsed / 60_000) * cfg.claimEditsPerMin);
+    while (fired < mrDue && requests.size < maxInFlight) {
+      fired += 1;
+      const p = mrChange().catch(fail);
+      requests.add(p);
+      void p.finally(() => requests.delete(p));
+    }
+    while (editsFired < editDue) {
+      editsFired += 1;
+      waiting.push(claimEdit().catch(fail));
+    }
+    if (fired < mrDue) maxLag = Math.max(maxLag, ((mrDue - fired) / perMinute) * 60_000);
+    await sleep(10);
+  }
+  log(`churn over: ${fired} status changes, ${editsFired} claim edits; waiting for the last statuses`);
+  await Promise.all([...requests]);
+  await Promise.all(waiting);
+  if (failed !== undefined) throw failed;
+  return { samples, timeouts, mrChanges, visible, edits, followUps, lagMs: Math.round(maxLag) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results.
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function entriesOf(f: Figures): Record<string, BenchEntry> {
+  const setup = {
+    server: 'kube-apiserver',
+    serverVersion: 'v1.37.2',
+    environments: envs.length,
+    resources,
+    mix: Object.fromEntries(PROFILES.map((p) => [p, envs.filter((e) => e.profile === p).length])),
+    bytesPerObject: Math.round(f.bytesPerObject),
+    pageSize: cfg.pageSize,
+    specDrift: cfg.specDrift,
+    cloudDrift: true,
+    workers: cfg.workers,
+    churnPerMin: Math.round((resources * cfg.churnPercent) / 100),
+    claimEditsPerMin: cfg.claimEditsPerMin,
+  };
+  const one = (value: number, unit: string, extra: Record<string, unknown> = {}): BenchEntry => ({
+    median: round(value),
+    min: round(value),
+    max: round(value),
+    unit,
+    runs: 1,
+    ...setup,
+    ...extra,
+  });
+  const all = f.latencies.map((s) => s.ms).sort((a, b) => a - b);
+  const ofKind = (k: Sample['kind'] | Sample['kind'][]) =>
+    f.latencies
+      .filter((s) => (Array.isArray(k) ? k.includes(s.kind) : s.kind === k))
+      .map((s) => s.ms)
+      .sort((a, b) => a - b);
+  const latencyExtra = {
+    samples: all.length,
+    timeouts: f.timeouts,
+    timeoutMs: TIMEOUT_MS,
+    byChange: Object.fromEntries(
+      (['sync', 'sync-revert', 'drift', 'drift-revert', 'edit'] as const).map((k) => {
+        const xs = ofKind(k);
+        return [
+          k,
+          { samples: xs.length, p50: round(percentile(xs, 50), 1), p99: round(percentile(xs, 99), 1) },
+        ];
+      }),
+    ),
+    note: 'from the request that changes a managed resource (or the XR) to the status write arriving on a watch',
+  };
+  const churnS = cfg.churnS;
+  return {
+    'controller.peak-rss': one(f.controller.peakRssMiB, 'MiB', {
+      finalMedianMiB: round(f.controller.finalRssMiB, 1),
+      at: f.controllerAt,
+    }),
+    'controller.peak-heap': one(f.controller.peakHeapUsedMiB, 'MiB', {
+      peakHeapTotalMiB: round(f.controller.peakHeapTotalMiB, 1),
+      note: 'V8 heap used, sampled every second',
+    }),
+    'controller.first-full-status': one(f.firstFullMs / 1000, 's', {
+      syncMedianMs: f.firstWriteMs,
+      controllerCpuS: f.controllerCpuS.firstFullStatus,
+      apiServerCpuS: f.apiServerCpuS.startup,
+      requests: f.startupRequests,
+      controller: f.counters.startup,
+      note: 'process start to every environment holding its complete status; syncMedianMs: to the first status write',
+    }),
+    'controller.latency-p50': one(percentile(all, 50), 'ms', latencyExtra),
+    'controller.latency-p99': one(percentile(all, 99), 'ms', latencyExtra),
+    'controller.api-rps': one(f.steadyRps.total, 'requests/s', {
+      windowS: f.steadyRps.windowS,
+      byRequest: f.steadyRps.byRequest,
+      churnS,
+      controllerCpuS: f.controllerCpuS.churn,
+      apiServerCpuS: f.apiServerCpuS.churn,
+      churn: f.churn,
+      controller: f.counters.churn,
+      note: "the controller's requests during churn, from the API server's audit log",
+    }),
+    'controller.idle-writes': one((f.idle.writes * 60) / f.idle.windowS, 'writes/min', {
+      idleWindowS: f.idle.windowS,
+      resyncS: cfg.resyncS,
+      requests: f.idle.requests,
+      leaderElection: cfg.leaderElection,
+      leaseRenewals: f.idle.leaseWrites,
+      xrStatusEvents: f.idle.xrEvents,
+      note: 'writes other than Lease renewals: status patches, Events',
+      controller: f.counters.idle,
+    }),
+    'controller.apiserver-rss': one(f.apiServer['first-full-status'].rssMiB, 'MiB', {
+      hwmMiB: f.apiServer.end.hwmMiB,
+      phases: f.apiServer,
+      etcdRssMiB: f.etcd['first-full-status'].rssMiB,
+      etcdHwmMiB: f.etcd.end.hwmMiB,
+      etcdPhases: f.etcd,
+      etcdDbMiB: f.etcdDbMiB,
+      seedCurve: seeded.manifest.curve,
+      seedApiServerCpuMsPerWrite: seeded.manifest.apiServerCpuMsPerWrite,
+      note: 'kube-apiserver VmRSS once every environment has its status (phases: VmRSS/VmHWM at each phase); etcd alongside',
+    }),
+  };
+}
