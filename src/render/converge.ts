@@ -6,8 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { Flavor } from '../compose/flavor.js';
-import type { JSONSchemaProps } from '../schema/index.js';
-import { crdIndex } from '../validate/index.js';
 import { claimToXr } from './claim.js';
 import { ANNOTATION_COMPOSITION_RESOURCE_NAME, render, type RenderResult } from './engine.js';
 import type { CompositionFunction, JsonObject, Ready, Unstructured } from './fnapi.js';
@@ -15,10 +13,11 @@ import { formatRenderOutput } from './format.js';
 import { defaultFunctions } from './index.js';
 import { parse, type Segment } from './pt/fieldpath.js';
 import { loadComposition } from './service.js';
+import { ACCOUNT_ID, identityOf, providerShaped, type Identity } from './provider-shape.js';
 import { cloneJson, isObject } from './unstructured.js';
 
-export const CONVERGE_ACCOUNT_ID = '123456789012';
-const EXTERNAL_NAME = 'crossplane.io/external-name';
+export { identityOf, type Identity } from './provider-shape.js';
+export const CONVERGE_ACCOUNT_ID = ACCOUNT_ID;
 
 export interface ConvergeInput {
   claim: Unstructured;
@@ -96,170 +95,9 @@ export function readFieldPath(obj: unknown, path: string): unknown {
   return cur;
 }
 
-const arnService: Record<string, string> = {
-  elbv2: 'elasticloadbalancing',
-  cloudwatchlogs: 'logs',
-  cloudwatchevents: 'events',
-  apigateway: 'apigateway',
-  configservice: 'config',
-};
-
-const idPrefix: Record<string, string> = {
-  VPC: 'vpc',
-  Subnet: 'subnet',
-  SecurityGroup: 'sg',
-  SecurityGroupRule: 'sgr',
-  RouteTable: 'rtb',
-  RouteTableAssociation: 'rtbassoc',
-  InternetGateway: 'igw',
-  NATGateway: 'nat',
-  EIP: 'eipalloc',
-  VPCEndpoint: 'vpce',
-  LaunchTemplate: 'lt',
-  FlowLog: 'fl',
-  Instance: 'i',
-  VPCPeeringConnection: 'pcx',
-};
-
-export interface Identity {
-  service: string;
-  region: string;
-  id: string;
-  arn: string;
-  name: string;
-}
-
-export function identityOf(desired: Unstructured, seed: string): Identity {
-  const group = (desired.apiVersion ?? '').split('/')[0];
-  const service = arnService[group.split('.')[0]] ?? group.split('.')[0];
-  const forProvider = isObject(desired.spec?.forProvider) ? desired.spec.forProvider : {};
-  const region = typeof forProvider.region === 'string' ? forProvider.region : '';
-  const kind = desired.kind ?? '';
-  const annotated = desired.metadata?.annotations?.[EXTERNAL_NAME];
-  const name =
-    annotated ??
-    (isObject(forProvider.tags) && typeof forProvider.tags.Name === 'string'
-      ? forProvider.tags.Name
-      : ((typeof forProvider.name === 'string' ? forProvider.name : undefined) ??
-        `${kind.toLowerCase()}-${digest(seed, 8)}`));
-  const id =
-    annotated ??
-    (idPrefix[kind] ? `${idPrefix[kind]}-0${digest(seed, 16)}` : kind === 'Key' ? uuidOf(seed) : name);
-  const resourceType = kind.toLowerCase();
-  const arn =
-    service === 's3'
-      ? `arn:aws:s3:::${id}`
-      : service === 'iam'
-        ? `arn:aws:iam::${CONVERGE_ACCOUNT_ID}:${resourceType}/${id}`
-        : service === 'sqs' || service === 'sns'
-          ? `arn:aws:${service}:${region}:${CONVERGE_ACCOUNT_ID}:${id}`
-          : `arn:aws:${service}:${region}:${CONVERGE_ACCOUNT_ID}:${resourceType}/${id}`;
-  return { service, region, id, arn, name };
-}
-
-function uuidOf(seed: string): string {
-  const h = digest(seed, 32);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-const enginePorts: Record<string, number> = {
-  postgres: 5432,
-  'aurora-postgresql': 5432,
-  'aurora-mysql': 3306,
-  mysql: 3306,
-};
-
-/** A plausible value for a computed `status.atProvider` field, or undefined when none fits. */
-function computedValue(
-  field: string,
-  schema: JSONSchemaProps,
-  who: Identity,
-  desired: Unstructured,
-  depth: number,
-): unknown {
-  const seed = `${who.arn}/${field}`;
-  const host = `${who.name.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.c${digest(seed, 12)}.${who.region}.${who.service}.amazonaws.com`;
-  const forProvider = isObject(desired.spec?.forProvider) ? desired.spec.forProvider : {};
-  if (schema.type === 'string') {
-    if (field === 'id') return who.id;
-    if (field === 'arn') return who.arn;
-    if (field === 'ownerId' || field === 'accountId') return CONVERGE_ACCOUNT_ID;
-    if (field === 'arnSuffix')
-      return `${desired.kind === 'LB' ? 'app' : 'targetgroup'}/${who.name}/${digest(seed, 16)}`;
-    if (field === 'executionArn') return `arn:aws:execute-api:${who.region}:${CONVERGE_ACCOUNT_ID}:${who.id}`;
-    if (/Arn$/.test(field)) return `${who.arn}/${field.replace(/Arn$/, '')}`;
-    if (field === 'dnsName')
-      return `${who.name}-${parseInt(digest(seed, 8), 16)}.${who.region}.elb.amazonaws.com`;
-    if (field === 'endpoint' && typeof enginePorts[String(forProvider.engine)] === 'number')
-      return `${host}:${enginePorts[String(forProvider.engine)]}`;
-    if (field === 'endpoint' || field === 'address' || field === 'readerEndpoint') return host;
-    if (field === 'invokeUrl')
-      return `https://${who.id}.execute-api.${who.region}.amazonaws.com/${String(forProvider.stageName ?? '')}`;
-    if (/[uU]rl$/.test(field)) return `https://${host}/`;
-    if (/^(hostedZoneId|zoneId)$/.test(field)) return `Z${digest(seed, 13).toUpperCase()}`;
-    if (/Id$/.test(field)) return `${field.replace(/Id$/, '').toLowerCase()}-0${digest(seed, 16)}`;
-    if (field === 'status') return 'available';
-    if (field === 'resourceRecordName')
-      return `_${digest(seed, 32)}.${String(forProvider.domainName ?? who.name)}.`;
-    if (field === 'resourceRecordValue') return `_${digest(`${seed}/v`, 32)}.acm-validations.aws.`;
-    if (field === 'resourceRecordType') return 'CNAME';
-    return `${field}-${digest(seed, 8)}`;
-  }
-  if (schema.type === 'integer' || schema.type === 'number')
-    return field === 'port' ? (enginePorts[String(forProvider.engine)] ?? 443) : 1;
-  if (depth > 0) return undefined;
-  const items = schema.items && !Array.isArray(schema.items) ? (schema.items as JSONSchemaProps) : undefined;
-  if (schema.type === 'array' && items?.type === 'object' && items.properties) {
-    const element: JsonObject = {};
-    for (const [k, s] of Object.entries(items.properties)) {
-      const v = computedValue(k, s, who, desired, depth + 1);
-      if (v !== undefined) element[k] = v;
-    }
-    return [element];
-  }
-  return undefined;
-}
-
-function atProviderSchemas(desired: Unstructured): {
-  atProvider: Record<string, JSONSchemaProps>;
-  forProvider: Record<string, JSONSchemaProps>;
-} {
-  let schema: JSONSchemaProps | undefined;
-  try {
-    schema = crdIndex().get(desired.apiVersion ?? '', desired.kind ?? '')?.schema;
-  } catch {
-    schema = undefined;
-  }
-  const spec = schema?.properties?.spec?.properties?.forProvider?.properties ?? {};
-  const status = schema?.properties?.status?.properties?.atProvider?.properties ?? {};
-  return { atProvider: status, forProvider: spec };
-}
-
-/** `vpcIdSelector` → `vpcId`, `subnetIdsSelector` → `subnetIds`, `bucketSelector` → `bucket`. */
-function resolvedField(selectorKey: string): string {
-  return selectorKey.replace(/Selector$/, '');
-}
-
-function resolveSelectors(forProvider: JsonObject, byLabel: Map<string, Identity>): void {
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!isObject(node)) return;
-    for (const [k, v] of Object.entries(node)) {
-      if (/Selector$/.test(k) && isObject(v) && isObject(v.matchLabels)) {
-        const target = byLabel.get(String(v.matchLabels['envstack.dev/resource'] ?? ''));
-        const field = resolvedField(k);
-        if (!target || field in node) continue;
-        const value = /Arns?$/.test(field) ? target.arn : target.id;
-        node[field] = /s$/.test(field) && !/Address$/.test(field) ? [value] : value;
-      } else visit(v);
-    }
-  };
-  visit(forProvider);
-}
-
 /**
- * The object a provider would report for a desired composed resource once AWS has created it.
- * `previous` keeps the name Kubernetes generated the first time.
+ * The object a provider would report for a desired composed resource once AWS has created it (the
+ * model in provider-shape.ts). `previous` keeps the name Kubernetes generated the first time.
  */
 export function synthesizeObserved(
   desired: Unstructured,
@@ -267,43 +105,12 @@ export function synthesizeObserved(
   previous?: Unstructured,
 ): Unstructured {
   const name = resourceName(desired);
-  const observed = cloneJson(desired);
-  const meta = (observed.metadata ??= {});
+  const named = cloneJson(desired);
+  const meta = (named.metadata ??= {});
   if (!meta.name) {
     meta.name = previous?.metadata?.name ?? `${meta.generateName ?? ''}${digest(`name/${name}`, 5)}`;
   }
-  const who = siblings.get(name) ?? identityOf(desired, name);
-  meta.annotations = { ...(meta.annotations ?? {}), [EXTERNAL_NAME]: who.id };
-  const spec = (observed.spec ??= {});
-  const forProvider = isObject(spec.forProvider) ? spec.forProvider : {};
-  resolveSelectors(forProvider, siblings);
-  const schemas = atProviderSchemas(desired);
-  const atProvider: JsonObject = {};
-  for (const [k, v] of Object.entries(forProvider)) {
-    if (/(Ref|Refs|Selector)$/.test(k)) continue;
-    if (Object.keys(schemas.atProvider).length === 0 || k in schemas.atProvider) atProvider[k] = cloneJson(v);
-  }
-  if (isObject(forProvider.tags)) atProvider.tagsAll = cloneJson(forProvider.tags);
-  for (const [k, s] of Object.entries(schemas.atProvider)) {
-    if (k in atProvider || k in schemas.forProvider) continue;
-    const v = computedValue(k, s, who, desired, 0);
-    if (v !== undefined) atProvider[k] = v;
-  }
-  if (!('id' in atProvider)) atProvider.id = who.id;
-  if (!('arn' in atProvider) && Object.keys(schemas.atProvider).length === 0) atProvider.arn = who.arn;
-  observed.status = {
-    atProvider,
-    conditions: [
-      { type: 'Ready', status: 'True', reason: 'Available', lastTransitionTime: '2024-01-01T00:00:00Z' },
-      {
-        type: 'Synced',
-        status: 'True',
-        reason: 'ReconcileSuccess',
-        lastTransitionTime: '2024-01-01T00:00:00Z',
-      },
-    ],
-  };
-  return observed;
+  return providerShaped(named, { siblings });
 }
 
 function mergeStatus(into: JsonObject, from: JsonObject): JsonObject {
@@ -411,7 +218,9 @@ function unresolvedPatches(
 export async function convergeClaim(input: ConvergeInput): Promise<ConvergeResult> {
   const maxRounds = input.maxRounds ?? 10;
   const composition = input.composition ?? (await loadComposition(input.flavor, input.group));
-  const base = input.xr ? cloneJson(input.xr) : claimToXr(input.claim, { flavor: input.flavor, group: input.group });
+  const base = input.xr
+    ? cloneJson(input.xr)
+    : claimToXr(input.claim, { flavor: input.flavor, group: input.group });
   let readiness: Record<string, Ready> = {};
   const functions: Record<string, CompositionFunction> = {};
   for (const [name, fn] of Object.entries(defaultFunctions())) {

@@ -138,10 +138,20 @@ describe('built-in kinds', () => {
       },
     });
     expect(created.metadata?.resourceVersion).toBeDefined();
+    // client-node serialises a Date with milliseconds; a Lease's MicroTime needs microseconds, and a
+    // real API server refuses it (test/live/controller-double.test.ts checks the same against one).
+    const millis = await apiError(
+      leases.replaceNamespacedLease({
+        name: 'envstack-leader',
+        namespace: 'default',
+        body: { ...created, spec: { ...created.spec, holderIdentity: 'pod-1', renewTime: new Date() } },
+      }),
+    );
+    expect(millis.code).toBe(400);
     const renewed = await leases.replaceNamespacedLease({
       name: 'envstack-leader',
       namespace: 'default',
-      body: { ...created, spec: { ...created.spec, holderIdentity: 'pod-1', renewTime: new Date() } },
+      body: { ...created, spec: { ...created.spec, holderIdentity: 'pod-1', leaseDurationSeconds: 20 } },
     });
     expect(renewed.spec?.holderIdentity).toBe('pod-1');
     const stolen = await apiError(
