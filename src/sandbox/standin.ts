@@ -164,6 +164,7 @@ export function createStandIn(options: StandInOptions): StandIn {
     writeFileSync(tmp, `${JSON.stringify([...cloud.values()], null, 1)}\n`);
     renameSync(tmp, options.cloudFile);
   };
+  let cloudChanged = false;
   const record = (u: Unstructured, state: CloudRecord['state'], externalName: string) => {
     const key = `${u.kind}/${compositeOf(u)}/${resourceOf(u)}`;
     const had = cloud.get(key);
@@ -175,7 +176,7 @@ export function createStandIn(options: StandInOptions): StandIn {
       externalName,
       state,
     });
-    saveCloud();
+    cloudChanged = true;
   };
 
   const list = async (k: ManagedKind): Promise<Unstructured[]> => {
@@ -306,6 +307,10 @@ export function createStandIn(options: StandInOptions): StandIn {
           );
         }
       }
+    }
+    if (cloudChanged) {
+      cloudChanged = false;
+      saveCloud();
     }
     return writes;
   };

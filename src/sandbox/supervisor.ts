@@ -5,6 +5,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   readdirSync,
   rmSync,
   statSync,
@@ -203,12 +204,19 @@ export function sleep(ms: number): Promise<void> {
 
 export function tailOf(path: string, lines: number): string {
   if (!existsSync(path)) return '';
+  // Only the last 64 KiB: a function's log grows to hundreds of MB in a long sandbox session.
   const size = statSync(path).size;
-  const text = readFileSync(path, 'utf8').slice(Math.max(0, size - 64 * 1024));
-  return text
-    .split('\n')
-    .slice(-lines - 1)
-    .join('\n');
+  const length = Math.min(size, 64 * 1024);
+  const buf = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buf, 0, length, size - length);
+  } finally {
+    closeSync(fd);
+  }
+  const all = buf.toString('utf8').split('\n');
+  if (length < size) all.shift(); // a partial first line
+  return all.slice(-lines - 1).join('\n');
 }
 
 /** A free TCP port on 127.0.0.1 (picked by the kernel, then released for the caller to bind). */
