@@ -134,6 +134,9 @@ export function estimate(input: EstimateInput): Estimate {
       date,
       ageDays: ageInDays(date, now),
       prices: new Set(list.map((p) => `${p.service} ${p.key} ${p.region}`)).size,
+      unchecked: new Set(
+        list.filter((p) => p.checked === false).map((p) => `${p.service} ${p.key} ${p.region}`),
+      ).size,
     };
   });
   const pricesDate = used.map((p) => p.date).sort()[0] ?? '';

@@ -107,7 +107,7 @@ function itemRows(items: CostItem[]): string[][] {
 function pricesLine(e: Estimate): string {
   const parts = e.priceSources.map(
     (s) =>
-      `${s.source}, ${s.prices} price${s.prices === 1 ? '' : 's'} dated ${s.date} (${s.ageDays} day${s.ageDays === 1 ? '' : 's'} old)`,
+      `${s.source}, ${s.prices} price${s.prices === 1 ? '' : 's'} dated ${s.date} (${s.ageDays} day${s.ageDays === 1 ? '' : 's'} old${s.unchecked ? `; ${s.unchecked} of them unchecked` : ''})`,
   );
   return `Prices: ${parts.join('; ') || 'none used'}`;
 }

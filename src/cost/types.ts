@@ -17,6 +17,8 @@ export interface Price {
   date: string;
   /** The public page or offer file the figure comes from. */
   source: string;
+  /** `false` when no public source confirmed the figure (the committed table marks these). */
+  checked?: false;
 }
 
 /** Finds prices. Layered: an offer file given with `--prices` first, then the committed table. */
@@ -83,6 +85,8 @@ export interface PriceSourceUse {
   /** Days between that date and the estimate. */
   ageDays: number;
   prices: number;
+  /** How many of those prices no public source has confirmed. */
+  unchecked: number;
 }
 
 export interface Estimate {

@@ -16,10 +16,25 @@ describe('the committed price table', () => {
     const prices = committedPrices();
     expect(prices.length).toBeGreaterThan(100);
     for (const p of prices) {
-      expect(p.date).toBe('2026-12-03');
-      expect(p.source).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z0-9-]+\/(pricing\/|[a-z-]+\/pricing\/)/);
+      expect(p.date).toMatch(/^20\d\d-\d\d-\d\d$/);
+      expect(p.date <= '2026-12-04').toBe(true);
+      expect(p.source).toMatch(/^https:\/\/[a-z0-9.-]+\//);
       expect(p.usdPerUnit).toBeGreaterThan(0);
     }
+  });
+  test('an entry no public source confirmed is marked, with a note, and keeps its AWS page', () => {
+    const raw = Object.values(priceFiles).flatMap(
+      (f) => (f as { prices: { checked?: boolean; note?: string; source: string }[] }).prices,
+    );
+    const unchecked = raw.filter((e) => e.checked === false);
+    expect(unchecked.length).toBeGreaterThan(0);
+    expect(unchecked.length).toBeLessThan(raw.length);
+    for (const e of unchecked) {
+      expect(e.note).toMatch(/no public source/);
+      expect(e.source).toMatch(/^https:\/\/aws\.amazon\.com\//);
+    }
+    for (const e of raw.filter((x) => x.checked !== false)) expect(e.note).toBeUndefined();
+    expect(committedPrices().filter((p) => p.checked === false)).toHaveLength(unchecked.length);
   });
   test('each priced thing has a price in each of the regions the table covers', () => {
     const prices = committedPrices();

@@ -33,6 +33,9 @@ const entrySchema = z.strictObject({
   description: z.string().min(1),
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   source: z.url(),
+  /** `false` when no public page was found to confirm the figure; `note` then says so. */
+  checked: z.literal(false).optional(),
+  note: z.string().min(1).optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -81,6 +84,7 @@ export function parsePriceTable(name: string, data: unknown): Price[] {
     description: e.description,
     date: e.date,
     source: e.source,
+    ...(e.checked === false ? { checked: false as const } : {}),
   }));
 }
 
