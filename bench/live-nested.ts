@@ -115,9 +115,11 @@ async function splitStack(
   const xrd = jsYaml.load(readFileSync(join(PACKAGE_ROOT, 'xrds', 'claim.yaml'), 'utf8')) as JsonObject;
   const pipeline = ((composition.spec as JsonObject).pipeline ?? []) as Step[];
   const compose = pipeline.find((s) => s.functionRef?.name === 'function-patch-and-transform');
-  const filter = pipeline.find((s) => s.functionRef?.name === 'function-cel-filter');
+  const filterSteps = pipeline.filter((s) => s.functionRef?.name === 'function-cel-filter');
   const resources = ((compose?.input?.resources ?? []) as JsonObject[]).filter(isObject);
-  const filters = ((filter?.input?.filters ?? []) as { name: string; expression: string }[]).map((f) => ({
+  const filters = (
+    filterSteps.flatMap((s) => s.input?.filters ?? []) as { name: string; expression: string }[]
+  ).map((f) => ({
     ...f,
     re: new RegExp(`^${f.name}$`),
   }));
@@ -157,13 +159,16 @@ async function splitStack(
     c.metadata = { name: part.composition };
     const cspec = c.spec as JsonObject;
     cspec.compositeTypeRef = { apiVersion: `${NESTED_GROUP}/${VERSION}`, kind };
+    const firstFilter = filterSteps[0];
     cspec.pipeline = pipeline
       .map((s): Step | undefined => {
         if (s === compose) return { ...s, input: { ...(s.input ?? {}), resources: mine } };
-        if (s === filter) {
-          if (!myFilters.length) return undefined;
+        if (filterSteps.includes(s)) {
+          // One step per component: its few filters.
+          if (s !== firstFilter || !myFilters.length) return undefined;
           return {
             ...s,
+            step: 'drop-disabled',
             input: {
               ...(s.input ?? {}),
               filters: myFilters.map((f) => ({ name: f.name, expression: f.expression })),

@@ -1,4 +1,6 @@
 import { synthesize } from '../../src/compose/app.js';
+import { FILTERS_PER_STEP } from '../../src/compose/composition.js';
+import { buildStack } from '../../src/compose/components/index.js';
 import { flavors } from '../../src/compose/flavor.js';
 import { crdIndex } from '../../src/validate/index.js';
 import { validateObject } from '../../src/schema/index.js';
@@ -24,14 +26,28 @@ describe.each(flavors)('%s flavor', (flavor) => {
     expect(validateObject(index, input).errors).toEqual([]);
   });
 
-  test('the pipeline is P&T, then cel-filter, then auto-ready', () => {
-    const pipeline = (s.compositions[flavor].spec as { pipeline: Array<{ functionRef: { name: string } }> })
-      .pipeline;
-    expect(pipeline.map((p) => p.functionRef.name)).toEqual([
-      'function-patch-and-transform',
-      'function-cel-filter',
-      'function-auto-ready',
-    ]);
+  test('the pipeline is P&T, then cel-filter in steps of a few filters each, then auto-ready', () => {
+    const pipeline = (
+      s.compositions[flavor].spec as {
+        pipeline: Array<{ step: string; functionRef: { name: string }; input?: { filters?: unknown[] } }>;
+      }
+    ).pipeline;
+    const names = pipeline.map((p) => p.functionRef.name);
+    expect(names[0]).toBe('function-patch-and-transform');
+    expect(names.at(-1)).toBe('function-auto-ready');
+    const filterSteps = pipeline.slice(1, -1);
+    expect(filterSteps.map((p) => p.functionRef.name)).toEqual(filterSteps.map(() => 'function-cel-filter'));
+    expect(new Set(pipeline.map((p) => p.step)).size).toBe(pipeline.length);
+    const counts = filterSteps.map((p) => p.input?.filters?.length ?? 0);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(FILTERS_PER_STEP);
+    expect(Math.min(...counts)).toBeGreaterThan(0);
+    // One filter per distinct condition of the stack's optional resources.
+    const conditions = new Set(
+      buildStack(flavor)
+        .resources.filter((r) => r.when)
+        .map((r) => r.when),
+    );
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(conditions.size);
   });
 
   test('printer columns add phase, components, drift and endpoint to what Crossplane adds', () => {

@@ -65,7 +65,9 @@ export function renderStack(
   env.patches.push(...userDataEnvironmentPatches(), ...elbLogDeliveryEnvironmentPatches());
   // Other components' conditions are made type-safe here; ours are checked as written.
   const component = new Map(stack.resources.map((r) => [r.name, r.component]));
-  for (const f of (pipeline[1].input as { filters: Array<{ name: string; expression: string }> }).filters) {
+  for (const f of pipeline.flatMap(
+    (s) => (s.input as { filters?: Array<{ name: string; expression: string }> } | undefined)?.filters ?? [],
+  )) {
     if (foundation.includes(component.get(f.name) as Component)) {
       f.expression = `(${f.expression.replace(/has\((spec|status)\) && /g, '')}) == true`;
     }
