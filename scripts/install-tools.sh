@@ -48,6 +48,7 @@ TOOLS_TABLE=(
   "function-auto-ready|github.com/crossplane/function-auto-ready|github.com/crossplane-contrib/function-auto-ready|v0.7.0|github.com/crossplane/function-auto-ready"
   "etcd|go.etcd.io/etcd/server/v3|go.etcd.io/etcd/server/v3|$ETCD_VERSION|wrapper:etcd"
   "kube-apiserver|k8s.io/kubernetes|k8s.io/kubernetes|$KUBERNETES_VERSION|wrapper:kube-apiserver"
+  "kube-controller-manager|k8s.io/kubernetes|k8s.io/kubernetes|$KUBERNETES_VERSION|wrapper:kube-controller-manager"
   "gopher-lua|github.com/yuin/gopher-lua|github.com/yuin/gopher-lua|v1.1.1|wrapper:gopher-lua"
 )
 
@@ -105,6 +106,22 @@ import (
 )
 
 func main() { os.Exit(cli.Run(app.NewAPIServerCommand())) }
+GO
+      ;;
+    kube-controller-manager)
+      # The garbage collector (composed resources go by owner references when their XR is deleted)
+      # and the namespace controller: the sandbox runs only those.
+      cat >"$dir/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+	"k8s.io/kubernetes/cmd/kube-controller-manager/app"
+)
+
+func main() { os.Exit(cli.Run(app.NewControllerManagerCommand())) }
 GO
       ;;
     gopher-lua)

@@ -11,7 +11,7 @@ import { isObject } from '../render/unstructured.js';
 import { checkClaim } from './check.js';
 import {
   defaultSandboxDir,
-  managedKinds,
+  providerKinds,
   readSandboxState,
   sandboxRunning,
   startSandbox,
@@ -253,7 +253,7 @@ async function standin(args: string[]): Promise<number> {
   kc.loadFromDefault();
   const s = createStandIn({
     kubeConfig: kc,
-    kinds: managedKinds((values.flavor ?? 'claim') as Flavor),
+    kinds: providerKinds((values.flavor ?? 'claim') as Flavor),
     faultsFile: values.faults,
     cloudFile: values.cloud,
     log: (m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`),

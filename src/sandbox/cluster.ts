@@ -19,6 +19,12 @@ export interface KubeClusterOptions {
   users?: readonly { token: string; user: string; groups?: readonly string[] }[];
   readyTimeoutMs?: number;
   supervisor?: SupervisorOptions;
+  /**
+   * Also run kube-controller-manager with only the garbage collector and the namespace controller:
+   * what deletes objects by their owner references (composed resources of a deleted XR) and empties
+   * deleted namespaces, as in any cluster.
+   */
+  controllerManager?: boolean;
 }
 
 export interface KubeCluster {
@@ -122,6 +128,20 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
       return path;
     };
     const kubeconfig = kubeconfigFor(adminToken, 'admin');
+    if (options.controllerManager)
+      supervisor.start('kube-controller-manager', tool('kube-controller-manager', options.binDir), [
+        `--kubeconfig=${kubeconfig}`,
+        '--controllers=garbagecollector,namespace',
+        '--leader-elect=false',
+        '--secure-port=0',
+        '--use-service-account-credentials=false',
+        '--concurrent-gc-syncs=20',
+      ]);
+    const processes = [
+      'etcd',
+      'kube-apiserver',
+      ...(options.controllerManager ? ['kube-controller-manager'] : []),
+    ];
     return {
       dir,
       server,
@@ -131,8 +151,7 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
       etcdUrl,
       supervisor,
       kubeconfigFor,
-      logs: (lines = 40) =>
-        ['etcd', 'kube-apiserver'].map((n) => `--- ${n} ---\n${supervisor.logTail(n, lines)}`).join('\n'),
+      logs: (lines = 40) => processes.map((n) => `--- ${n} ---\n${supervisor.logTail(n, lines)}`).join('\n'),
       stop: stopAll,
     };
   } catch (err) {

@@ -86,6 +86,11 @@ export function managedKinds(flavor: Flavor): ManagedKind[] {
   return [...seen.values()];
 }
 
+/** The kinds a provider reconciles (what the stand-in plays): the composed kinds but Crossplane's own Usages. */
+export function providerKinds(flavor: Flavor): ManagedKind[] {
+  return managedKinds(flavor).filter((k) => k.group.endsWith('.upbound.io'));
+}
+
 /** The provider CRD files for the kinds the Composition uses, plus the ProviderConfig CRDs. */
 export function providerCrdFiles(flavor: Flavor): string[] {
   const index = crdIndex();
@@ -159,8 +164,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const progress = options.progress ?? (() => undefined);
   const dir = options.dir;
   if (dir) mkdirSync(dir, { recursive: true });
-  progress('starting etcd and kube-apiserver');
-  const kube = await startKubeCluster({ dir, supervisor: { tiedToParent: options.tiedToParent ?? true } });
+  progress('starting etcd, kube-apiserver and kube-controller-manager');
+  const kube = await startKubeCluster({
+    dir,
+    controllerManager: true,
+    supervisor: { tiedToParent: options.tiedToParent ?? true },
+  });
   const kubectlBin = tool('kubectl');
   const kubectl: Sandbox['kubectl'] = (args, input) => {
     const res = spawnSync(kubectlBin, ['--kubeconfig', kube.kubeconfig, ...args], {
@@ -177,6 +186,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     [
       'etcd',
       'kube-apiserver',
+      'kube-controller-manager',
       'crossplane',
       'function-patch-and-transform',
       'function-cel-filter',
@@ -293,6 +303,7 @@ export async function stopSandbox(dir: string): Promise<string[]> {
     'function-cel-filter',
     'function-patch-and-transform',
     'crossplane',
+    'kube-controller-manager',
     'kube-apiserver',
     'etcd',
   ];

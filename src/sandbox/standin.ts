@@ -50,6 +50,8 @@ export interface CloudRecord {
   composite: string;
   externalName: string;
   state: 'exists' | 'deleted' | 'orphaned';
+  /** Order of the last change of state, across the whole inventory (deletion order). */
+  seq: number;
 }
 
 export interface StandInOptions {
@@ -165,11 +167,14 @@ export function createStandIn(options: StandInOptions): StandIn {
     renameSync(tmp, options.cloudFile);
   };
   let cloudChanged = false;
+  let seq = Math.max(0, ...[...cloud.values()].map((r) => r.seq ?? 0));
   const record = (u: Unstructured, state: CloudRecord['state'], externalName: string) => {
     const key = `${u.kind}/${compositeOf(u)}/${resourceOf(u)}`;
     const had = cloud.get(key);
     if (had?.state === state && had.externalName === externalName) return;
+    seq += 1;
     cloud.set(key, {
+      seq,
       kind: u.kind ?? '',
       resource: resourceOf(u),
       composite: compositeOf(u),

@@ -11,6 +11,7 @@ const repo = new URL('../..', import.meta.url).pathname;
 const TOOLS = [
   'etcd',
   'kube-apiserver',
+  'kube-controller-manager',
   'kubectl',
   'helm',
   'crossplane-core',
