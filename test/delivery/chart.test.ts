@@ -147,7 +147,7 @@ describe.each(chartCases)('helm template %o', (c) => {
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(at(ctr, 'resources.requests')).toEqual({ cpu: '100m', memory: '256Mi' });
+    expect(at(ctr, 'resources.requests')).toEqual({ cpu: '500m', memory: '1Gi' });
     expect(at(ctr, 'livenessProbe.httpGet.path')).toBe('/healthz');
     expect(at(ctr, 'readinessProbe.httpGet.path')).toBe('/readyz');
     expect(ctr.args).toEqual([`--flavor=${c.flavor}`, '--metrics-port=8080', '--workers=4']);
