@@ -74,6 +74,11 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
   writeFileSync(join(pki, 'sa.key'), sa.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(join(pki, 'sa.pub'), sa.publicKey.export({ type: 'spki', format: 'pem' }));
 
+  const processes = [
+    'etcd',
+    'kube-apiserver',
+    ...(options.controllerManager ? ['kube-controller-manager'] : []),
+  ];
   const stopAll = async () => {
     await supervisor.stopAll();
     if (temporary) rmSync(dir, { recursive: true, force: true });
@@ -137,11 +142,6 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
         '--use-service-account-credentials=false',
         '--concurrent-gc-syncs=20',
       ]);
-    const processes = [
-      'etcd',
-      'kube-apiserver',
-      ...(options.controllerManager ? ['kube-controller-manager'] : []),
-    ];
     return {
       dir,
       server,
@@ -155,9 +155,7 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
       stop: stopAll,
     };
   } catch (err) {
-    const logs = ['etcd', 'kube-apiserver']
-      .map((n) => `--- ${n} ---\n${supervisor.logTail(n, 30)}`)
-      .join('\n');
+    const logs = processes.map((n) => `--- ${n} ---\n${supervisor.logTail(n, 30)}`).join('\n');
     await stopAll();
     throw new ClusterStartError(`${err instanceof Error ? err.message : String(err)}\n${logs}`);
   }

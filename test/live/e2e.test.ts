@@ -226,57 +226,6 @@ for (const flavor of ['claim', 'namespaced'] as const) {
       300_000,
     );
 
-    test(
-      'AWS changing a field behind our back shows up as cloud drift in the claim',
-      () =>
-        dumpOnFailure(async () => {
-          const faults: FaultSpec[] = [{ resource: 'vpc', atProvider: { enableDnsHostnames: false } }];
-          writeFileSync(sb.state.faultsFile, JSON.stringify(faults));
-          const drift = await waitFor(
-            'cloud drift on the VPC',
-            () => {
-              const out = sb.kubectl([
-                'get',
-                'platformenvironments',
-                'payments-dev',
-                '-n',
-                'team-payments',
-                '-o',
-                'json',
-              ]);
-              const d = (JSON.parse(out) as { status?: { drift?: DriftView } }).status?.drift;
-              return d?.items?.some((i) => i.field.includes('enableDnsHostnames') && i.type === 'cloud')
-                ? d
-                : false;
-            },
-            120_000,
-            1000,
-          );
-          expect(drift.cloud).toBeGreaterThanOrEqual(1);
-          writeFileSync(sb.state.faultsFile, '[]');
-          await waitFor(
-            'the drift to clear',
-            () => {
-              const out = sb.kubectl([
-                'get',
-                'platformenvironments',
-                'payments-dev',
-                '-n',
-                'team-payments',
-                '-o',
-                'json',
-              ]);
-              return (
-                ((JSON.parse(out) as { status?: { drift?: DriftView } }).status?.drift?.cloud ?? 0) === 0
-              );
-            },
-            120_000,
-            1000,
-          );
-        }),
-      300_000,
-    );
-
     const driftOf = (): DriftView | undefined => {
       const out = sb.kubectl([
         'get',
@@ -289,6 +238,31 @@ for (const flavor of ['claim', 'namespaced'] as const) {
       ]);
       return (JSON.parse(out) as { status?: { drift?: DriftView } }).status?.drift;
     };
+
+    test(
+      'AWS changing a field behind our back shows up as cloud drift in the claim',
+      () =>
+        dumpOnFailure(async () => {
+          const faults: FaultSpec[] = [{ resource: 'vpc', atProvider: { enableDnsHostnames: false } }];
+          writeFileSync(sb.state.faultsFile, JSON.stringify(faults));
+          const drift = await waitFor(
+            'cloud drift on the VPC',
+            () => {
+              const d = driftOf();
+              return d?.items?.some((i) => i.field.includes('enableDnsHostnames') && i.type === 'cloud')
+                ? d
+                : false;
+            },
+            120_000,
+            1000,
+          );
+          expect(drift.cloud).toBeGreaterThanOrEqual(1);
+          writeFileSync(sb.state.faultsFile, '[]');
+          await waitFor('the drift to clear', () => (driftOf()?.cloud ?? 0) === 0, 120_000, 1000);
+        }),
+      300_000,
+    );
+
     const xrRef = (xr: Unstructured): string[] =>
       flavor === 'claim'
         ? ['xplatformenvironments', xr.metadata?.name ?? '']
