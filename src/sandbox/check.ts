@@ -5,6 +5,7 @@
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Flavor } from '../compose/flavor.js';
 import { apiNames, API_VERSION, DEFAULT_GROUP } from '../compose/xrd.js';
+import { claimToXr } from '../render/claim.js';
 import { convergeClaim } from '../render/converge.js';
 import { ANNOTATION_COMPOSITION_RESOURCE_NAME } from '../render/engine.js';
 import type { JsonObject, Unstructured } from '../render/fnapi.js';
@@ -134,6 +135,48 @@ function withDefaults(desired: Unstructured): Unstructured {
   return schema ? applyDefaults(schema, desired) : desired;
 }
 
+/** Claim fields Crossplane keeps on the claim itself rather than copying to the XR. */
+const CLAIM_ONLY = new Set([
+  'compositionRef',
+  'compositionSelector',
+  'compositionRevisionRef',
+  'compositionRevisionSelector',
+  'compositionUpdatePolicy',
+  'compositeDeletePolicy',
+  'resourceRef',
+  'writeConnectionSecretToRef',
+  'publishConnectionDetailsTo',
+  // The namespaced flavor's Crossplane machinery (composition and resource references).
+  'crossplane',
+]);
+
+const sameJson = (a: unknown, b: unknown): boolean => {
+  if (isObject(a) && isObject(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].every((k) => sameJson(a[k], b[k]));
+  }
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((v, i) => sameJson(v, b[i]));
+  return a === b;
+};
+
+/**
+ * The claim's fields the live XR does not carry yet. Crossplane copies a claim edit to its XR
+ * asynchronously; comparing before that would predict from the old spec and call a stale cluster equal.
+ */
+export function notYetOnComposite(
+  claim: Unstructured,
+  xr: Unstructured,
+  flavor: Flavor,
+  group = DEFAULT_GROUP,
+): string[] {
+  const want = (claimToXr(claim, { flavor, group }).spec ?? {}) as JsonObject;
+  const have = (xr.spec ?? {}) as JsonObject;
+  return Object.keys((claim.spec ?? {}) as JsonObject)
+    .filter((k) => !CLAIM_ONLY.has(k) && !sameJson(want[k], have[k]))
+    .sort();
+}
+
 /** Compares what Crossplane composed for `claim` with the converged offline render. */
 export async function checkClaim(
   kc: KubeConfig,
@@ -150,6 +193,17 @@ export async function checkClaim(
       live: 0,
       predicted: 0,
       differences: ['no composite resource bound'],
+    };
+  const stale = notYetOnComposite(claim, xr, flavor, group);
+  if (stale.length > 0)
+    return {
+      claim: label,
+      equal: false,
+      live: 0,
+      predicted: 0,
+      differences: [
+        `the composite resource does not carry the claim's spec yet: ${stale.map((k) => `spec.${k}`).join(', ')}`,
+      ],
     };
   const live = await composedOf(kc, flavor, xr);
   const { result } = await convergeClaim({ claim, flavor, group, xr: stripServerMetadata(xr) });
