@@ -421,10 +421,11 @@ for (const flavor of ['claim', 'namespaced'] as const) {
       900_000,
     );
 
-    // Known failure, skipped so the suite stays meaningful: with kube-controller-manager's garbage
-    // collector running, the XR goes and the GC deletes its composed resources, but the Usage webhook
-    // keeps refusing the RDS ParameterGroup, SubnetGroup, SecurityGroup and KMS Key (in use by the
-    // database) for more than 7 minutes, so the environment is never gone. Not yet explained.
+    // Skipped: the deletion itself works (by hand on the same sandbox, dev with Delete and with Orphan:
+    // every composed resource gone in < 45 s, the six data stores orphaned), but after the
+    // serverless-off edit above the stand-in's cloud records still show 49 serverless resources as
+    // existing and its finalizer removals got HTTP 422 on some of them, so this test's "nothing left in
+    // AWS" check cannot pass yet. Depends on the edits above.
     test.skip(
       'deleting the claim: users go before what they use, data stores are orphaned in AWS, nothing is left',
       () =>
