@@ -11,6 +11,7 @@ import { ANNOTATION_COMPOSITION_RESOURCE_NAME } from '../render/engine.js';
 import type { JsonObject, Unstructured } from '../render/fnapi.js';
 import { cloneJson, isObject } from '../render/unstructured.js';
 import { applyDefaults } from '../schema/index.js';
+import { jsonEqual } from '../schema/validate.js';
 import { crdIndex } from '../validate/index.js';
 import { managedKinds } from './sandbox.js';
 
@@ -150,16 +151,6 @@ const CLAIM_ONLY = new Set([
   'crossplane',
 ]);
 
-const sameJson = (a: unknown, b: unknown): boolean => {
-  if (isObject(a) && isObject(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].every((k) => sameJson(a[k], b[k]));
-  }
-  if (Array.isArray(a) && Array.isArray(b))
-    return a.length === b.length && a.every((v, i) => sameJson(v, b[i]));
-  return a === b;
-};
-
 /**
  * The claim's fields the live XR does not carry yet. Crossplane copies a claim edit to its XR
  * asynchronously; comparing before that would predict from the old spec and call a stale cluster equal.
@@ -173,7 +164,7 @@ export function notYetOnComposite(
   const want = (claimToXr(claim, { flavor, group }).spec ?? {}) as JsonObject;
   const have = (xr.spec ?? {}) as JsonObject;
   return Object.keys((claim.spec ?? {}) as JsonObject)
-    .filter((k) => !CLAIM_ONLY.has(k) && !sameJson(want[k], have[k]))
+    .filter((k) => !CLAIM_ONLY.has(k) && !jsonEqual(want[k], have[k]))
     .sort();
 }
 

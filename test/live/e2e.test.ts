@@ -11,20 +11,9 @@ import { checkClaim, composedOf, liveComposite, type CheckResult } from '../../s
 import { runHealth } from '../argocd/lua.js';
 import { startSandbox, waitFor, type Sandbox } from '../../src/sandbox/sandbox.js';
 import type { CloudRecord, FaultSpec } from '../../src/sandbox/standin.js';
-import { describeWithTools } from '../support/kube.js';
+import { describeWithTools, SANDBOX_TOOLS } from '../support/kube.js';
 
-const TOOLS = [
-  'etcd',
-  'kube-apiserver',
-  'kube-controller-manager',
-  'kubectl',
-  'helm',
-  'crossplane-core',
-  'function-patch-and-transform',
-  'function-cel-filter',
-  'function-auto-ready',
-  'gopher-lua',
-];
+const TOOLS = [...SANDBOX_TOOLS, 'gopher-lua'];
 const repo = new URL('../..', import.meta.url).pathname;
 const HEALTH = join(repo, 'charts', 'envstack', 'files', 'health', 'environment.lua');
 

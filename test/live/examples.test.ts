@@ -4,20 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeWithTools } from '../support/kube.js';
+import { describeWithTools, SANDBOX_TOOLS } from '../support/kube.js';
 
 const repo = new URL('../..', import.meta.url).pathname;
-const TOOLS = [
-  'etcd',
-  'kube-apiserver',
-  'kube-controller-manager',
-  'kubectl',
-  'helm',
-  'crossplane-core',
-  'function-patch-and-transform',
-  'function-cel-filter',
-  'function-auto-ready',
-];
+const TOOLS = SANDBOX_TOOLS;
 const examples = readdirSync(join(repo, 'examples'))
   .filter((f) => f.endsWith('.yaml'))
   .sort()

@@ -75,3 +75,16 @@ export async function startKube(options: KubeClusterOptions = {}): Promise<Kube>
   };
   return Object.assign(cluster, { kc, kubectl, kubectlOk });
 }
+
+/** What a whole sandbox (src/sandbox) runs: the control plane, Crossplane core and the functions. */
+export const SANDBOX_TOOLS = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kubectl',
+  'helm',
+  'crossplane-core',
+  'function-patch-and-transform',
+  'function-cel-filter',
+  'function-auto-ready',
+] as const;
