@@ -50,6 +50,8 @@ export interface CloudRecord {
   composite: string;
   externalName: string;
   state: 'exists' | 'deleted' | 'orphaned';
+  /** The managed resource's uid (one record per managed resource). */
+  uid?: string;
   /** Order of the last change of state, across the whole inventory (deletion order). */
   seq: number;
 }
@@ -72,6 +74,19 @@ export interface StandIn {
   /** Runs passes until stop(). */
   run(): Promise<void>;
   stop(): void;
+}
+
+/** The first line of an error, with the API server's own message when it sent one. */
+function errorText(err: unknown): string {
+  const first = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const body = (err as { body?: unknown }).body;
+  if (typeof body !== 'string') return first;
+  try {
+    const status = JSON.parse(body) as { message?: string };
+    return status.message ? `${first}: ${status.message}` : first;
+  } catch {
+    return first;
+  }
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -159,7 +174,7 @@ export function createStandIn(options: StandInOptions): StandIn {
   const cloud = new Map<string, CloudRecord>();
   if (options.cloudFile && existsSync(options.cloudFile))
     for (const r of JSON.parse(readFileSync(options.cloudFile, 'utf8')) as CloudRecord[])
-      cloud.set(`${r.kind}/${r.composite}/${r.resource}`, r);
+      cloud.set(r.uid ?? `${r.kind}/${r.composite}/${r.resource}`, r);
   const saveCloud = () => {
     if (!options.cloudFile) return;
     const tmp = `${options.cloudFile}.tmp`;
@@ -168,16 +183,19 @@ export function createStandIn(options: StandInOptions): StandIn {
   };
   let cloudChanged = false;
   let seq = Math.max(0, ...[...cloud.values()].map((r) => r.seq ?? 0));
+  // One record per managed resource, by uid: Crossplane takes its composite label off a composed
+  // resource it no longer wants before deleting it, so the labels at deletion no longer say whose it was.
   const record = (u: Unstructured, state: CloudRecord['state'], externalName: string) => {
-    const key = `${u.kind}/${compositeOf(u)}/${resourceOf(u)}`;
+    const key = u.metadata?.uid ?? `${u.kind}/${compositeOf(u)}/${resourceOf(u)}`;
     const had = cloud.get(key);
     if (had?.state === state && had.externalName === externalName) return;
     seq += 1;
     cloud.set(key, {
       seq,
+      uid: u.metadata?.uid,
       kind: u.kind ?? '',
-      resource: resourceOf(u),
-      composite: compositeOf(u),
+      resource: resourceOf(u) || had?.resource || '',
+      composite: compositeOf(u) || had?.composite || '',
       externalName,
       state,
     });
@@ -208,7 +226,14 @@ export function createStandIn(options: StandInOptions): StandIn {
     const orphan =
       spec.deletionPolicy === 'Orphan' || !(policies.includes('*') || policies.includes('Delete'));
     record(u, orphan ? 'orphaned' : 'deleted', u.metadata?.annotations?.[EXTERNAL_NAME] ?? '');
-    const body = { metadata: { finalizers: finalizers.filter((f) => f !== MANAGED_FINALIZER) } };
+    // With the resourceVersion read, so a finalizer another controller removed meanwhile (the garbage
+    // collector's foregroundDeletion) is not put back: a conflict is retried on the next pass.
+    const body = {
+      metadata: {
+        resourceVersion: u.metadata?.resourceVersion,
+        finalizers: finalizers.filter((f) => f !== MANAGED_FINALIZER),
+      },
+    };
     const name = u.metadata?.name ?? '';
     const target = { group: k.group, version: k.version, plural: k.plural, name };
     try {
@@ -224,9 +249,7 @@ export function createStandIn(options: StandInOptions): StandIn {
         );
       return 1;
     } catch (err) {
-      log(
-        `could not finalize ${k.kind} ${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
-      );
+      log(`could not finalize ${k.kind} ${name}: ${errorText(err)}`);
       return 0;
     }
   };
@@ -263,6 +286,7 @@ export function createStandIn(options: StandInOptions): StandIn {
           ) {
             const body = {
               metadata: {
+                resourceVersion: u.metadata?.resourceVersion,
                 annotations: { [EXTERNAL_NAME]: externalName || u.metadata?.annotations?.[EXTERNAL_NAME] },
                 finalizers: [...finalizers.filter((f) => f !== MANAGED_FINALIZER), MANAGED_FINALIZER],
               },
@@ -307,9 +331,7 @@ export function createStandIn(options: StandInOptions): StandIn {
             writes++;
           }
         } catch (err) {
-          log(
-            `could not update ${k.kind} ${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
-          );
+          log(`could not update ${k.kind} ${name}: ${errorText(err)}`);
         }
       }
     }
