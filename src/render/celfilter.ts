@@ -14,7 +14,7 @@ import type {
   RunFunctionRequest,
   RunFunctionResponse,
 } from './fnapi.js';
-import { cloneJson, isObject, passOn, readsRequestOnly, responseState } from './unstructured.js';
+import { cloneJson, isObject, passOn, responseState } from './unstructured.js';
 import { goQuote } from './goquote.js';
 
 const STATE_TYPE = 'apiextensions.fn.proto.v1.State';
@@ -868,6 +868,3 @@ export const celFilter: CompositionFunction = (req: RunFunctionRequest): RunFunc
   for (const name of Object.keys(resources)) passOn(celFilter, resources[name]?.resource);
   return rsp;
 };
-
-// Reads its request and never modifies it: render may share one frozen observed state with it.
-readsRequestOnly(celFilter);

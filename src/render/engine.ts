@@ -20,7 +20,6 @@ import {
   adoptJson,
   cloneJson,
   frozenCloneJson,
-  onlyReadsRequest,
   getPath,
   getString,
   getStringMap,
@@ -143,22 +142,6 @@ function normalizeResource(r: FnResource | undefined, copy: (v: Unstructured) =>
   return out;
 }
 
-/** A copy of a State that nothing can change. */
-function frozenState(s: FnState): FnState {
-  const resources: Record<string, FnResource> = {};
-  for (const [name, r] of Object.entries(s.resources ?? {})) resources[name] = frozenResource(r);
-  return Object.freeze({
-    ...(s.composite ? { composite: frozenResource(s.composite) } : {}),
-    resources: Object.freeze(resources),
-  });
-}
-
-function frozenResource(r: FnResource): FnResource {
-  const out = normalizeResource(r, frozenCloneJson);
-  if (out.connectionDetails) Object.freeze(out.connectionDetails);
-  return Object.freeze(out);
-}
-
 /** What a State looks like after crossing the gRPC boundary. */
 function normalizeState(s: FnState | undefined): FnState {
   const out: FnState = { resources: {} };
@@ -221,7 +204,6 @@ export function render(input: RenderInput): RenderResult {
     if (name !== '__proto__') observedState.resources[name] = normalizeResource({ resource: o }, cloneJson);
   }
 
-  let frozenObserved: FnState | undefined;
   let desired: FnState = { resources: {} };
   let fctx: JsonObject | undefined = cloneJson(input.context ?? {});
   const results: Unstructured[] = [];
@@ -240,15 +222,9 @@ export function render(input: RenderInput): RenderResult {
     }
     // What a function receives is its own: it may modify it without changing what later steps see.
     // The desired state and context are replaced by the function's response, so they need no copy;
-    // the observed state is used again by every later step, so all but the last get a copy, except
-    // functions that only read their request: they share one frozen copy.
+    // the observed state is used again by every later step, so all but the last get a copy.
     const last = i === steps.length - 1;
-    const observed = onlyReadsRequest(fn)
-      ? (frozenObserved ??= frozenState(observedState))
-      : last
-        ? observedState
-        : cloneJson(observedState);
-    const req: RunFunctionRequest = { observed, desired };
+    const req: RunFunctionRequest = { observed: last ? observedState : cloneJson(observedState), desired };
     if (fctx !== undefined) req.context = fctx;
     if (s.input !== undefined) req.input = frozenInput(s.input);
 

@@ -53,18 +53,6 @@ function structClone(v: unknown): unknown {
  * pass on, unchanged, a resource render gave it in the request (render made those; see adoptJson).
  */
 const handedOver = new WeakSet<object>();
-const requestReaders = new WeakSet<CompositionFunction>();
-
-/**
- * Declares that `fn` never modifies its request (the built-in functions): render gives it the
- * observed state frozen, one copy shared by every such step, instead of a copy of its own.
- */
-export function readsRequestOnly(fn: CompositionFunction): void {
-  requestReaders.add(fn);
-}
-
-/** Whether `fn` was declared with readsRequestOnly. */
-export const onlyReadsRequest = (fn: CompositionFunction): boolean => requestReaders.has(fn);
 const normalizedByRender = new WeakSet<object>();
 let runningStep: unknown;
 

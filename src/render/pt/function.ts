@@ -6,7 +6,7 @@ import type {
   RunFunctionRequest,
   RunFunctionResponse,
 } from '../fnapi.js';
-import { handOver, isDeepFrozen, readsRequestOnly } from '../unstructured.js';
+import { handOver, isDeepFrozen } from '../unstructured.js';
 import { GoError, asGoError, isNotFound, wrap } from './errors.js';
 import {
   composeConnectionSecret,
@@ -362,6 +362,3 @@ export const patchAndTransform: CompositionFunction = (req) => {
   if (rsp.desired === req.desired) rsp.desired = structuredClone(req.desired);
   return rsp;
 };
-
-// Reads its request and never modifies it: render may share one frozen observed state with it.
-readsRequestOnly(patchAndTransform);
