@@ -1,10 +1,11 @@
 /**
  * Where the controller's memory goes, per environment, without a cluster: the informer cache of
  * trimmed managed resources (as `trimManaged` keeps them) and the cached desired state (one render
- * per environment, as the cached renderer keeps it). Run with `node --expose-gc --import tsx
+ * per environment, as the cached renderer keeps it: `trimDesired`). Run with `node --expose-gc --import tsx
  * bench/controller-memory.ts`; ENVSTACK_BENCH_ENVS (200) environments of the benchmark's mix.
  */
 import { trimManaged } from '../src/controller/controller.js';
+import { trimDesired } from '../src/controller/status.js';
 import type { KObject } from '../src/controller/object.js';
 import { defaultFunctions, render } from '../src/render/index.js';
 import type { Unstructured } from '../src/render/fnapi.js';
@@ -60,7 +61,8 @@ for (const [i, e] of envs.entries()) {
     functions,
   }).composed as KObject[];
   renderMs += performance.now() - t0;
-  desired.push(out);
+  // As the controller's render cache keeps it.
+  desired.push(out.map((o) => trimDesired(o, cache[i])));
 }
 const afterDesired = heap();
 // Warm: the same renders again (the pipeline's per-Composition caches are filled now).

@@ -18,6 +18,7 @@ import {
   computeStatus,
   isTruncated,
   NO_LIMITS,
+  trimDesired,
   type ControllerStatus,
   type DriftItem,
 } from './status.js';
@@ -69,7 +70,7 @@ export async function runController(opts: RunControllerOptions = {}): Promise<Ru
   let renderDesired = opts.renderDesired;
   if (!renderDesired && opts.specDrift !== false) {
     try {
-      renderDesired = cachedRenderer(await compositionRenderer(flavor, opts.group));
+      renderDesired = cachedRenderer(await compositionRenderer(flavor, opts.group), { keep: trimDesired });
     } catch (err) {
       log('warn', 'composition not available; spec drift disabled', { error: describe(err) });
     }

@@ -4,6 +4,7 @@
  * reconcile that writes the computed status with server-side apply only when it differs from what
  * the XR holds. Spec drift is computed against the CompositionRevision the XR uses.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Flavor } from '../compose/flavor.js';
 import { API_VERSION, apiNames, DEFAULT_GROUP } from '../compose/xrd.js';
@@ -29,6 +30,7 @@ import { WorkQueue, type QueueOptions } from './queue.js';
 import {
   computeStatus,
   COMPOSITE_LABEL,
+  driftMemo,
   NO_LIMITS,
   ownedStatus,
   statusEquals,
@@ -178,6 +180,7 @@ export class Controller {
   private readonly envs = new Map<string, EnvState>();
   private readonly kindDrift = new Map<string, number>();
   private readonly compositionSource = new Map<string, string>();
+  private readonly driftMemo = driftMemo();
   private queue?: WorkQueue;
   private workers: Promise<void>[] = [];
   private resyncTimer?: NodeJS.Timeout;
@@ -612,6 +615,7 @@ export class Controller {
       now: this.clock(),
       previous,
       tracked: (apiVersion, kind) => this.tracked(apiVersion, kind),
+      memo: this.driftMemo,
     };
     const status = computeStatus(input);
     this.record(key, status);
@@ -761,10 +765,42 @@ function describeDrift(s: ControllerStatus, xr: KObject): string {
 
 const KEPT_ANNOTATIONS = ['crossplane.io/composition-resource-name', 'crossplane.io/external-name'];
 
+/** Condition lists seen, by their JSON: most managed resources hold the same few. Bounded. */
+const conditionLists = new Map<string, unknown>();
+const MAX_CONDITION_LISTS = 4096;
+
+function sharedConditions(conditions: unknown): unknown {
+  if (!Array.isArray(conditions)) return conditions;
+  const key = JSON.stringify(conditions);
+  const known = conditionLists.get(key);
+  if (known !== undefined) return known;
+  if (conditionLists.size >= MAX_CONDITION_LISTS) conditionLists.clear();
+  conditionLists.set(key, conditions);
+  return conditions;
+}
+
+/**
+ * status.atProvider with each value that equals forProvider's (or, for tagsAll, its own tags) replaced
+ * by that same object: a provider reports back most of what it was given, and the cache then holds
+ * it once. Nothing modifies cached objects, so sharing is safe.
+ */
+function sharedAtProvider(at: Record<string, unknown>, fp: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(at)) {
+    const twin = fp[k];
+    out[k] =
+      v !== null && typeof v === 'object' && twin !== undefined && isDeepStrictEqual(v, twin) ? twin : v;
+  }
+  if (isObject(out.tagsAll) && isObject(out.tags) && isDeepStrictEqual(out.tagsAll, out.tags))
+    out.tagsAll = out.tags;
+  return out;
+}
+
 /**
  * What the status computation and the renderer read of a managed resource: identity, labels, two
  * annotations, forProvider, conditions and atProvider. Dropping the rest (initProvider, managedFields,
- * last-applied-configuration, …) is most of the cache's memory.
+ * last-applied-configuration, …) is most of the cache's memory; what atProvider repeats of forProvider
+ * and condition lists that many resources share are held once.
  */
 export function trimManaged(mr: KObject): KObject {
   const m = mr.metadata ?? {};
@@ -772,6 +808,11 @@ export function trimManaged(mr: KObject): KObject {
   for (const a of KEPT_ANNOTATIONS) if (m.annotations?.[a] !== undefined) annotations[a] = m.annotations[a];
   const spec = isObject(mr.spec) ? mr.spec : {};
   const status = isObject(mr.status) ? mr.status : {};
+  const forProvider = isObject(spec.forProvider) ? spec.forProvider : undefined;
+  const atProvider =
+    isObject(status.atProvider) && forProvider
+      ? sharedAtProvider(status.atProvider, forProvider)
+      : status.atProvider;
   return {
     apiVersion: mr.apiVersion,
     kind: mr.kind,
@@ -785,10 +826,10 @@ export function trimManaged(mr: KObject): KObject {
       ...(m.labels ? { labels: m.labels } : {}),
       annotations,
     },
-    spec: isObject(spec.forProvider) ? { forProvider: spec.forProvider } : {},
+    spec: forProvider ? { forProvider } : {},
     status: {
-      ...(status.conditions !== undefined ? { conditions: status.conditions } : {}),
-      ...(status.atProvider !== undefined ? { atProvider: status.atProvider } : {}),
+      ...(status.conditions !== undefined ? { conditions: sharedConditions(status.conditions) } : {}),
+      ...(atProvider !== undefined ? { atProvider } : {}),
     },
   };
 }

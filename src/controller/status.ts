@@ -3,6 +3,7 @@
  * (optionally) what the composition renders for it now. Pure and deterministic: the same inputs give
  * a deep-equal status, so an unchanged environment is never written.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { PlatformEnvironmentStatus } from '../api/schema.js';
 import { components as componentOrder } from '../compose/resource.js';
 import { diffLeaves, type LeafDiff } from './drift.js';
@@ -207,23 +208,51 @@ function blockingErrorOf(
 
 const CLOUD_SKIP = /(Ref|Refs|Selector|SecretRef)$/;
 
-function driftOf(entries: Entry[], hasDesired: boolean): { e: Entry; type: 'spec' | 'cloud'; d: LeafDiff }[] {
-  const out: { e: Entry; type: 'spec' | 'cloud'; d: LeafDiff }[] = [];
+type Found = { e: Entry; type: 'spec' | 'cloud'; d: LeafDiff };
+
+/**
+ * The drift of one live resource, remembered per live object: informer objects are replaced on
+ * every change and a cached render returns the same desired objects, so an environment whose
+ * resources did not change is not compared again leaf by leaf.
+ */
+export type DriftMemo = WeakMap<
+  KObject,
+  { desired: KObject | undefined; hasDesired: boolean; found: Omit<Found, 'e'>[] }
+>;
+
+/** A memo for `ComputeInput.memo`. */
+export const driftMemo = (): DriftMemo => new WeakMap();
+
+function driftOfEntry(e: Entry & { live: KObject }, hasDesired: boolean): Omit<Found, 'e'>[] {
+  const out: Omit<Found, 'e'>[] = [];
+  const liveFp = forProvider(e.live);
+  const desiredFp = e.desired ? forProvider(e.desired) : undefined;
+  if (desiredFp) {
+    for (const d of diffLeaves(desiredFp, liveFp, { requireHave: false })) out.push({ type: 'spec', d });
+  }
+  if (hasDesired && !desiredFp) return out;
+  const atProvider =
+    isObject(e.live.status) && isObject(e.live.status.atProvider) ? e.live.status.atProvider : undefined;
+  if (!atProvider) return out;
+  // The fields the composition sets, at the values Kubernetes holds now.
+  const scope = desiredFp ? restrictTo(liveFp, desiredFp) : liveFp;
+  for (const d of diffLeaves(scope, atProvider, { requireHave: true, skipKey: (k) => CLOUD_SKIP.test(k) }))
+    out.push({ type: 'cloud', d });
+  return out;
+}
+
+function driftOf(entries: Entry[], hasDesired: boolean, memo?: DriftMemo): Found[] {
+  const out: Found[] = [];
   for (const e of entries) {
-    if (!e.live) continue;
-    const liveFp = forProvider(e.live);
-    const desiredFp = e.desired ? forProvider(e.desired) : undefined;
-    if (desiredFp) {
-      for (const d of diffLeaves(desiredFp, liveFp, { requireHave: false })) out.push({ e, type: 'spec', d });
+    const live = e.live;
+    if (!live) continue;
+    const held = memo?.get(live);
+    let found = held && held.desired === e.desired && held.hasDesired === hasDesired ? held.found : undefined;
+    if (!found) {
+      found = driftOfEntry({ ...e, live }, hasDesired);
+      memo?.set(live, { desired: e.desired, hasDesired, found });
     }
-    if (hasDesired && !desiredFp) continue;
-    const atProvider =
-      isObject(e.live.status) && isObject(e.live.status.atProvider) ? e.live.status.atProvider : undefined;
-    if (!atProvider) continue;
-    // The fields the composition sets, at the values Kubernetes holds now.
-    const scope = desiredFp ? restrictTo(liveFp, desiredFp) : liveFp;
-    for (const d of diffLeaves(scope, atProvider, { requireHave: true, skipKey: (k) => CLOUD_SKIP.test(k) }))
-      out.push({ e, type: 'cloud', d });
+    for (const f of found) out.push({ e, ...f });
   }
   return out;
 }
@@ -254,6 +283,8 @@ export interface ComputeInput {
   tracked?: Tracked;
   /** Caps on what goes into the status (default STATUS_LIMITS). */
   limits?: StatusLimits;
+  /** Remembers each live resource's drift while it and its desired object stay the same objects. */
+  memo?: DriftMemo;
 }
 
 export function computeStatus({
@@ -264,6 +295,7 @@ export function computeStatus({
   previous,
   tracked,
   limits = STATUS_LIMITS,
+  memo,
 }: ComputeInput): ControllerStatus {
   const entries = entriesOf(xr, mrs, desired, tracked ?? (() => true));
   const components: Record<string, { ready: number; total: number }> = {};
@@ -286,7 +318,7 @@ export function computeStatus({
   const previousSince = new Map<string, string>();
   for (const item of previous?.drift?.items ?? [])
     previousSince.set(`${item.type}\0${item.resource}\0${item.field}`, item.since);
-  const found = driftOf(entries, desired !== undefined);
+  const found = driftOf(entries, desired !== undefined, memo);
   const cap = (v: string): string => truncate(v, limits.maxValueLength);
   const items: DriftItem[] = found.map(({ e, type, d }) => {
     const field = cap(d.field);
@@ -324,6 +356,52 @@ export function computeStatus({
       cloud: items.length - specCount,
       items: items.slice(0, limits.maxItems),
     },
+  };
+}
+
+const byName = new WeakMap<readonly KObject[], Map<string, KObject>>();
+
+function byResourceName(observed: readonly KObject[]): Map<string, KObject> {
+  let map = byName.get(observed);
+  if (!map) {
+    map = new Map(observed.map((o) => [resourceName(o), o]));
+    byName.set(observed, map);
+  }
+  return map;
+}
+
+/**
+ * What the status computation reads of a rendered object: its kind, its names and component, and
+ * spec.forProvider. A cached render keeps only this; each forProvider value that equals the live
+ * resource's (no spec drift: the usual case) is held as that same object.
+ */
+export function trimDesired(d: KObject, observed: readonly KObject[] = []): KObject {
+  const m = d.metadata ?? {};
+  const labels: Record<string, string> = {};
+  for (const l of [RESOURCE_LABEL, COMPONENT_LABEL]) if (m.labels?.[l] !== undefined) labels[l] = m.labels[l];
+  const resource = m.annotations?.[COMPOSITION_RESOURCE_ANNOTATION];
+  const spec = isObject(d.spec) ? d.spec : {};
+  let fp = isObject(spec.forProvider) ? spec.forProvider : undefined;
+  const live = resource === undefined ? undefined : byResourceName(observed).get(resource);
+  const liveFp = live ? forProvider(live) : undefined;
+  if (fp && liveFp) {
+    const shared: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(fp)) {
+      const twin = liveFp[k];
+      shared[k] =
+        v !== null && typeof v === 'object' && twin !== undefined && isDeepStrictEqual(v, twin) ? twin : v;
+    }
+    fp = shared;
+  }
+  return {
+    apiVersion: d.apiVersion,
+    kind: d.kind,
+    metadata: {
+      ...(m.name !== undefined ? { name: m.name } : {}),
+      ...(Object.keys(labels).length ? { labels } : {}),
+      ...(resource !== undefined ? { annotations: { [COMPOSITION_RESOURCE_ANNOTATION]: resource } } : {}),
+    },
+    spec: fp ? { forProvider: fp } : {},
   };
 }
 

@@ -1,5 +1,6 @@
 import {
   computeStatus,
+  driftMemo,
   MAX_DRIFT_ITEMS,
   MAX_MESSAGE_LENGTH,
   MAX_VALUE_LENGTH,
@@ -215,6 +216,34 @@ describe('drift', () => {
       ['cidrBlock', T0.toISOString()],
       ['enableDnsSupport', T1.toISOString()],
     ]);
+  });
+
+  it('with a memo: the same drift as without, and a replaced object or desired state compared again', () => {
+    const memo = driftMemo();
+    const live = mr('vpc', {
+      forProvider: { cidrBlock: '10.9.0.0/16', enableDnsSupport: true },
+      atProvider: { cidrBlock: '10.9.0.0/16', enableDnsSupport: false },
+    });
+    const desired = desiredOf(live, { cidrBlock: '10.0.0.0/16', enableDnsSupport: true });
+    const plain = computeStatus({ xr: xr(), mrs: [live], desired: [desired], now: T0 });
+    expect(plain.drift).toMatchObject({ count: 2, spec: 1, cloud: 1 });
+    const input = { xr: xr(), mrs: [live], desired: [desired], now: T0, memo };
+    expect(computeStatus(input)).toEqual(plain);
+    expect(computeStatus(input)).toEqual(plain);
+    // The provider reports the console change undone: a new object, compared again.
+    const fixed = {
+      ...live,
+      status: { ...live.status, atProvider: { cidrBlock: '10.9.0.0/16', enableDnsSupport: true } },
+    };
+    expect(computeStatus({ ...input, mrs: [fixed] }).drift).toMatchObject({ count: 1, spec: 1, cloud: 0 });
+    // A new render that wants what the resource has: no spec drift left.
+    const now = desiredOf(fixed, { cidrBlock: '10.9.0.0/16', enableDnsSupport: true });
+    expect(computeStatus({ ...input, mrs: [fixed], desired: [now] }).drift.count).toBe(0);
+    // Without a render, the same live object is compared against its own forProvider.
+    expect(computeStatus({ ...input, mrs: [live], desired: undefined }).drift).toMatchObject({
+      count: 1,
+      cloud: 1,
+    });
   });
 
   it('compares tolerant forms', () => {
