@@ -183,6 +183,8 @@ export class Controller {
   private readonly driftMemo = driftMemo();
   private queue?: WorkQueue;
   private workers: Promise<void>[] = [];
+  /** Per environment, the Events of its last status writes, recorded in order after the write. */
+  private readonly pendingEvents = new Map<string, Promise<void>>();
   private resyncTimer?: NodeJS.Timeout;
   private syncWaiters: (() => void)[] = [];
 
@@ -423,6 +425,8 @@ export class Controller {
     queue.shutDown();
     await Promise.all(this.workers);
     this.workers = [];
+    // Each Event call is bounded in time and fenced like a write.
+    await Promise.all(this.pendingEvents.values());
     this.log('info', 'workers stopped', {});
   }
 
@@ -635,8 +639,27 @@ export class Controller {
       drift: status.drift.count,
       ...(status.blockingError ? { blocking: status.blockingError.resource } : {}),
     });
-    await this.emitEvents(xr, previous, status, () => computeStatus({ ...input, limits: NO_LIMITS }));
+    // Events are told after the write, off the worker: a worker waiting on Event calls is one fewer
+    // for the statuses queued behind it. One environment's Events stay in order.
+    this.afterWrite(key, () =>
+      this.emitEvents(xr, previous, status, () => computeStatus({ ...input, limits: NO_LIMITS })),
+    );
     return 'written';
+  }
+
+  private afterWrite(key: string, emit: () => Promise<void>): void {
+    const next = (this.pendingEvents.get(key) ?? Promise.resolve()).then(emit).catch((err: unknown) => {
+      this.log('warn', 'cannot record events', { key, error: describe(err) });
+    });
+    this.pendingEvents.set(key, next);
+    void next.then(() => {
+      if (this.pendingEvents.get(key) === next) this.pendingEvents.delete(key);
+    });
+  }
+
+  /** Resolves once the Events of every status written so far are recorded (or given up). */
+  async eventsRecorded(): Promise<void> {
+    while (this.pendingEvents.size > 0) await Promise.all(this.pendingEvents.values());
   }
 
   private addKindDrift(kinds: Map<string, number>, sign: 1 | -1): void {

@@ -6,6 +6,7 @@ import { jest } from '@jest/globals';
 import type { RunningController } from '../../src/controller/index.js';
 import { kindRefOf } from '../../src/controller/kinds.js';
 import {
+  events,
   install,
   installMr,
   kindsOf,
@@ -258,5 +259,41 @@ describeKube('controller resilience on a real API server', () => {
         (l) => l.msg === 'reconcile failed' && String(l.error).includes('no answer within'),
       ),
     ).toBe(true);
+  });
+
+  test('Events are recorded after the status write, off the worker: an Event call in flight holds up no other environment', async () => {
+    const other = await liveEnvironment(c, 'payments-s');
+    await install(c, other);
+    await start({ workers: 1 });
+    await until(c, env, 'Ready', (s) => s.phase === 'Ready');
+    await until(c, other, 'the other Ready', (s) => s.phase === 'Ready');
+    // Every Event call is slow to answer.
+    c.proxy.inject({ client: 'controller', verb: ['create', 'patch'], resource: 'events', latencyMs: 8000 });
+    const eventsBefore = c.proxy.requests({ client: 'controller', resource: 'events' }).length;
+    await patchStatus(c, mrNamed(env, 'subnet-public-a'), { conditions: conditions(false, 'first blocked') });
+    await until(c, env, 'Degraded', (s) => s.blockingError?.message === 'first blocked');
+    const eventCall = await waitFor('its Event call', () =>
+      c.proxy.requests({ client: 'controller', resource: 'events' }).at(eventsBefore),
+    );
+    const writesBefore = statusWrites(c, 'controller').length;
+    await patchStatus(c, mrNamed(other, 'subnet-public-a'), {
+      conditions: conditions(false, 'second blocked'),
+    });
+    await until(c, other, 'the other Degraded', (s) => s.blockingError?.message === 'second blocked');
+    // The one worker wrote the other environment's status while the first Event call was unanswered.
+    const write = statusWrites(c, 'controller')
+      .slice(writesBefore)
+      .find((w) => w.name === other.xr.metadata?.name);
+    expect(write).toBeDefined();
+    expect(write?.startedAt).toBeLessThan(eventCall.endedAt ?? Number.POSITIVE_INFINITY);
+    // Both Events are recorded all the same.
+    await waitFor('both Blocked events', async () => {
+      const messages = (await events(c, 'Blocked')).map((e) => e.message);
+      return (
+        messages.some((m) => m.endsWith('first blocked')) &&
+        messages.some((m) => m.endsWith('second blocked'))
+      );
+    });
+    await patchStatus(c, mrNamed(other, 'subnet-public-a'), { conditions: conditions(true, '') });
   });
 });
