@@ -410,7 +410,10 @@ export class Controller {
     this.workers = Array.from({ length: n }, () => this.work(queue));
     const resync = this.options.resyncMs ?? 10 * 60_000;
     if (resync > 0) {
-      this.resyncTimer = setInterval(() => this.enqueueAll(), resync);
+      // Behind every change: a pass over every environment must not delay the one that just changed.
+      this.resyncTimer = setInterval(() => {
+        for (const xr of this.xrInformer?.list() ?? []) queue.addLow(keyOf(xr));
+      }, resync);
       this.resyncTimer.unref();
     }
     this.log('info', 'workers started', { workers: n });

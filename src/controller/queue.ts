@@ -2,6 +2,9 @@
  * A rate-limited work queue in the manner of client-go's workqueue: a key is held at most once
  * while waiting, never handed to two workers at once, and a key added while it is being processed
  * is processed again once `done` is called. Failed keys come back after a per-key exponential delay.
+ * Keys added by a periodic resync (`addLow`) wait behind every key added for a change, so a pass
+ * over every environment never delays the one whose resource just changed; a change to a key
+ * waiting from a resync moves it ahead.
  */
 
 export interface QueueOptions {
@@ -12,7 +15,11 @@ export interface QueueOptions {
 
 export class WorkQueue {
   private readonly queue: string[] = [];
+  /** Keys from a resync, in order; an entry whose key is no longer in `low` is stale and skipped. */
+  private readonly background: string[] = [];
   private readonly dirty = new Set<string>();
+  /** The dirty keys added only by `addLow`. */
+  private readonly low = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -27,7 +34,9 @@ export class WorkQueue {
   }
 
   get length(): number {
-    return this.queue.length;
+    let waitingLow = 0;
+    for (const k of this.low) if (!this.processing.has(k)) waitingLow += 1;
+    return this.queue.length + waitingLow;
   }
 
   get isShuttingDown(): boolean {
@@ -35,18 +44,40 @@ export class WorkQueue {
   }
 
   add(key: string): void {
-    if (this.shuttingDown || this.dirty.has(key)) return;
-    this.dirty.add(key);
-    if (this.processing.has(key)) return;
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      this.dirty.delete(key);
-      this.processing.add(key);
-      waiter(key);
+    if (this.shuttingDown) return;
+    if (this.dirty.has(key)) {
+      // Waiting from a resync: a change moves it ahead (its background entry goes stale).
+      if (this.low.delete(key) && !this.processing.has(key)) {
+        this.queue.push(key);
+        this.options.onDepth?.(this.length);
+      }
       return;
     }
+    this.dirty.add(key);
+    if (this.processing.has(key) || this.handOut(key)) return;
     this.queue.push(key);
-    this.options.onDepth?.(this.queue.length);
+    this.options.onDepth?.(this.length);
+  }
+
+  /** Adds the key behind every key added with `add` (a periodic resync). */
+  addLow(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    this.low.add(key);
+    if (this.processing.has(key) || this.handOut(key)) return;
+    this.background.push(key);
+    this.options.onDepth?.(this.length);
+  }
+
+  /** Gives the key to a worker waiting in `get`, if one is. */
+  private handOut(key: string): boolean {
+    const waiter = this.waiters.shift();
+    if (!waiter) return false;
+    this.dirty.delete(key);
+    this.low.delete(key);
+    this.processing.add(key);
+    waiter(key);
+    return true;
   }
 
   /** Adds the key after its backoff; each call without a `forget` doubles the delay. */
@@ -80,11 +111,16 @@ export class WorkQueue {
 
   /** The next key, or undefined once the queue is shut down and drained of waiting callers. */
   get(): Promise<string | undefined> {
-    const key = this.queue.shift();
+    let key = this.queue.shift();
+    while (key === undefined && this.background.length > 0) {
+      const k = this.background.shift() as string;
+      if (this.low.has(k) && !this.processing.has(k)) key = k;
+    }
     if (key !== undefined) {
       this.dirty.delete(key);
+      this.low.delete(key);
       this.processing.add(key);
-      this.options.onDepth?.(this.queue.length);
+      this.options.onDepth?.(this.length);
       return Promise.resolve(key);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -95,7 +131,8 @@ export class WorkQueue {
     this.processing.delete(key);
     if (this.dirty.has(key)) {
       this.dirty.delete(key);
-      this.add(key);
+      if (this.low.delete(key)) this.addLow(key);
+      else this.add(key);
     }
   }
 
@@ -105,7 +142,9 @@ export class WorkQueue {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.queue.length = 0;
+    this.background.length = 0;
     this.dirty.clear();
+    this.low.clear();
     this.options.onDepth?.(0);
     for (const w of this.waiters.splice(0)) w(undefined);
   }

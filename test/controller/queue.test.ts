@@ -58,3 +58,50 @@ test('shutdown releases waiting workers and drops pending keys', async () => {
   q.add('x');
   expect(q.length).toBe(0);
 });
+
+test('keys from a resync wait behind every key added for a change; a change moves a waiting one ahead', async () => {
+  const q = new WorkQueue();
+  for (const k of ['r1', 'r2', 'r3', 'r4']) q.addLow(k);
+  q.add('e1');
+  q.add('r3');
+  q.addLow('e1');
+  q.add('e2');
+  expect(q.length).toBe(6);
+  const order: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const k = (await q.get()) ?? '';
+    order.push(k);
+    q.done(k);
+  }
+  expect(order).toEqual(['e1', 'r3', 'e2', 'r1', 'r2', 'r4']);
+  expect(q.length).toBe(0);
+});
+
+test('a resync of a key being processed runs it again after done, still behind changes', async () => {
+  const q = new WorkQueue();
+  q.add('a');
+  const a = await q.get();
+  q.addLow('a');
+  q.add('b');
+  q.done(a ?? '');
+  expect(await q.get()).toBe('b');
+  q.done('b');
+  expect(await q.get()).toBe('a');
+  q.done('a');
+  // A change to a key being processed, after a resync of it: again as a change.
+  q.add('c');
+  const c = await q.get();
+  q.addLow('c');
+  q.add('c');
+  q.addLow('d');
+  q.done(c ?? '');
+  expect(await q.get()).toBe('c');
+  q.done('c');
+  expect(await q.get()).toBe('d');
+  q.done('d');
+  expect(q.length).toBe(0);
+  // A worker already waiting takes a resync key at once.
+  const waiting = q.get();
+  q.addLow('e');
+  expect(await waiting).toBe('e');
+});
