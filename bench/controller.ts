@@ -592,9 +592,20 @@ function countBy(entries: readonly AuditEntry[]): Record<string, number> {
  */
 async function warmWatchCaches(): Promise<void> {
   const plurals = [...kinds.map((k) => k.plural), 'xplatformenvironments'];
-  await Promise.all(
-    [...kinds.map((k) => collectionPath(k)), XR_PATH].map((p) => api.json('GET', `${p}?limit=1`)),
-  );
+  // A fresh server filling ~80 watch caches from etcd at once can drop a connection: try again.
+  const touch = async (path: string): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await api.json('GET', `${path}?limit=1`);
+        return;
+      } catch (err) {
+        if (attempt >= 8) throw err;
+        log(`warming ${path}: ${err instanceof Error ? err.message : String(err)}; trying again`);
+        await sleep(1000 * 2 ** Math.min(attempt, 4));
+      }
+    }
+  };
+  await Promise.all([...kinds.map((k) => collectionPath(k)), XR_PATH].map(touch));
   const deadline = Date.now() + 300_000;
   for (;;) {
     const res = await api.send('GET', '/metrics');
