@@ -29,7 +29,7 @@ Crossplane core with the composition functions, a provider stand-in in place of 
 envstack controller. No cloud account, no cluster, no Docker.
 
 Usage:
-  envstack sandbox up [--dir DIR] [--flavor claim|namespaced]
+  envstack sandbox up [--dir DIR] [--flavor claim|namespaced] [--crossplane-breaker-defaults]
   envstack sandbox apply FILE|DIR... [--dir DIR] [--timeout SECONDS]
   envstack sandbox check FILE|DIR... [--dir DIR]
   envstack sandbox down [--dir DIR]
@@ -40,6 +40,9 @@ Usage:
   down    stop every process of the sandbox
 
 --dir defaults to $ENVSTACK_SANDBOX_DIR or ~/.local/state/envstack/sandbox.
+Crossplane's XR circuit breaker is widened in the sandbox (burst 50000, 100 events/s): with its
+defaults (burst 100, 1/s) creating an environment opens it, and an XR can then wait long for its last
+resources. --crossplane-breaker-defaults runs Crossplane with its own defaults, as a cluster does.
 
 Examples:
   envstack sandbox up && export KUBECONFIG=~/.local/state/envstack/sandbox/admin.kubeconfig
@@ -128,7 +131,14 @@ async function claimStatus(kc: KubeConfig, state: SandboxState, claim: Unstructu
 }
 
 async function up(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { dir: { type: 'string' }, flavor: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      dir: { type: 'string' },
+      flavor: { type: 'string' },
+      'crossplane-breaker-defaults': { type: 'boolean' },
+    },
+  });
   const dir = values.dir ?? defaultSandboxDir();
   const flavor = (values.flavor ?? 'claim') as Flavor;
   if (flavor !== 'claim' && flavor !== 'namespaced')
@@ -142,6 +152,7 @@ async function up(args: string[]): Promise<number> {
     dir,
     flavor,
     tiedToParent: false,
+    ...(values['crossplane-breaker-defaults'] ? { circuitBreaker: {} } : {}),
     progress: (m) => process.stderr.write(`sandbox: ${m}\n`),
   });
   sb.kube.supervisor.detach();

@@ -47,6 +47,7 @@ export interface SandboxOptions {
   controller?: boolean;
   controllerArgs?: readonly string[];
   crossplaneArgs?: readonly string[];
+  /** Crossplane's XR circuit breaker; SANDBOX_CIRCUIT_BREAKER when omitted, `{}` for Crossplane's defaults. */
   circuitBreaker?: { burst?: number; refillRate?: number; cooldown?: string };
   progress?: (msg: string) => void;
 }
@@ -61,6 +62,16 @@ export interface Sandbox {
   logs(lines?: number): string;
   stop(): Promise<void>;
 }
+
+/**
+ * The XR circuit breaker the sandbox gives Crossplane. With Crossplane's defaults (burst 100, 1 event/s)
+ * the breaker opens while our environments are created (one prod-dr makes ~10,000 watch events) and
+ * then drops events; with realtime compositions Crossplane does not poll, so an XR whose last
+ * status event was dropped waits for some later event before it composes the resources that wait on
+ * that status (seen: five examples applied together, staging one resource short after 10 minutes).
+ * This bucket holds several creations at once and still stops a controller fight running for minutes.
+ */
+export const SANDBOX_CIRCUIT_BREAKER = { burst: 50_000, refillRate: 100 } as const;
 
 /** The folder `envstack sandbox` uses when --dir is not given. */
 export function defaultSandboxDir(): string {
@@ -201,7 +212,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     applyFiles(kubectl, providerCrdFiles(flavor));
     progress('starting Crossplane core and the composition functions');
     crossplane = await startCrossplane(kube, {
-      circuitBreaker: options.circuitBreaker,
+      circuitBreaker: options.circuitBreaker ?? SANDBOX_CIRCUIT_BREAKER,
       args: options.crossplaneArgs,
     });
     progress('installing the chart');
