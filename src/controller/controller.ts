@@ -25,7 +25,7 @@ import {
 import { ApiError, KubeClient, resourcePath, statusCodeOf } from './kube.js';
 import { silentLogger, type Logger } from './log.js';
 import { createMetrics, PHASES, type ControllerMetrics } from './metrics.js';
-import { isObject, keyOf, splitKey, type KObject } from './object.js';
+import { isObject, keyOf, shareEqualValues, splitKey, type KObject } from './object.js';
 import { WorkQueue, type QueueOptions } from './queue.js';
 import {
   computeStatus,
@@ -811,12 +811,7 @@ function sharedConditions(conditions: unknown): unknown {
  * it once. Nothing modifies cached objects, so sharing is safe.
  */
 function sharedAtProvider(at: Record<string, unknown>, fp: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(at)) {
-    const twin = fp[k];
-    out[k] =
-      v !== null && typeof v === 'object' && twin !== undefined && isDeepStrictEqual(v, twin) ? twin : v;
-  }
+  const out = shareEqualValues(at, fp);
   if (isObject(out.tagsAll) && isObject(out.tags) && isDeepStrictEqual(out.tagsAll, out.tags))
     out.tagsAll = out.tags;
   return out;

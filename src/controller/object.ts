@@ -1,4 +1,5 @@
 /** The few shapes of Kubernetes objects the controller reads, without trusting them. */
+import { isDeepStrictEqual } from 'node:util';
 
 export interface Condition {
   type: string;
@@ -32,6 +33,23 @@ export interface KObject {
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `values` with each object value that deep-equals `twins`' value of the same key replaced by that
+ * twin, so a cache holds it once. Safe because nothing modifies cached objects.
+ */
+export function shareEqualValues(
+  values: Record<string, unknown>,
+  twins: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) {
+    const twin = twins[k];
+    out[k] =
+      v !== null && typeof v === 'object' && twin !== undefined && isDeepStrictEqual(v, twin) ? twin : v;
+  }
+  return out;
+}
 
 export function conditionOf(obj: KObject, type: string): Condition | undefined {
   const conditions = isObject(obj.status) ? obj.status.conditions : undefined;

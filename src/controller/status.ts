@@ -3,12 +3,11 @@
  * (optionally) what the composition renders for it now. Pure and deterministic: the same inputs give
  * a deep-equal status, so an unchanged environment is never written.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { PlatformEnvironmentStatus } from '../api/schema.js';
 import { components as componentOrder } from '../compose/resource.js';
 import { diffLeaves, type LeafDiff } from './drift.js';
 import { normalizeMessage } from './events.js';
-import { conditionOf, isObject, type KObject } from './object.js';
+import { conditionOf, isObject, shareEqualValues, type KObject } from './object.js';
 
 export const COMPOSITION_RESOURCE_ANNOTATION = 'crossplane.io/composition-resource-name';
 export const RESOURCE_LABEL = 'envstack.dev/resource';
@@ -384,15 +383,7 @@ export function trimDesired(d: KObject, observed: readonly KObject[] = []): KObj
   let fp = isObject(spec.forProvider) ? spec.forProvider : undefined;
   const live = resource === undefined ? undefined : byResourceName(observed).get(resource);
   const liveFp = live ? forProvider(live) : undefined;
-  if (fp && liveFp) {
-    const shared: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(fp)) {
-      const twin = liveFp[k];
-      shared[k] =
-        v !== null && typeof v === 'object' && twin !== undefined && isDeepStrictEqual(v, twin) ? twin : v;
-    }
-    fp = shared;
-  }
+  if (fp && liveFp) fp = shareEqualValues(fp, liveFp);
   return {
     apiVersion: d.apiVersion,
     kind: d.kind,

@@ -68,7 +68,8 @@ export interface Sandbox {
  * the breaker opens while our environments are created (one prod-dr makes ~10,000 watch events) and
  * then drops events; with realtime compositions Crossplane does not poll, so an XR whose last
  * status event was dropped waits for some later event before it composes the resources that wait on
- * that status (seen: five examples applied together, staging one resource short after 10 minutes).
+ * that status (seen: five examples applied together, staging one resource short after 10 minutes);
+ * a paused XR is not requeued either, so an unpause whose event is dropped leaves it paused.
  * This bucket holds several creations at once and still stops a controller fight running for minutes.
  */
 export const SANDBOX_CIRCUIT_BREAKER = { burst: 50_000, refillRate: 100 } as const;

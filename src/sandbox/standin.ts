@@ -9,6 +9,7 @@
  */
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { describe } from '../controller/controller.js';
 import { ANNOTATION_COMPOSITION_RESOURCE_NAME } from '../render/engine.js';
 import { identityOf, synthesizeObserved, type Identity } from '../render/converge.js';
 import type { JsonObject, Unstructured } from '../render/fnapi.js';
@@ -74,19 +75,6 @@ export interface StandIn {
   /** Runs passes until stop(). */
   run(): Promise<void>;
   stop(): void;
-}
-
-/** The first line of an error, with the API server's own message when it sent one. */
-function errorText(err: unknown): string {
-  const first = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  const body = (err as { body?: unknown }).body;
-  if (typeof body !== 'string') return first;
-  try {
-    const status = JSON.parse(body) as { message?: string };
-    return status.message ? `${first}: ${status.message}` : first;
-  } catch {
-    return first;
-  }
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -249,7 +237,7 @@ export function createStandIn(options: StandInOptions): StandIn {
         );
       return 1;
     } catch (err) {
-      log(`could not finalize ${k.kind} ${name}: ${errorText(err)}`);
+      log(`could not finalize ${k.kind} ${name}: ${describe(err)}`);
       return 0;
     }
   };
@@ -331,7 +319,7 @@ export function createStandIn(options: StandInOptions): StandIn {
             writes++;
           }
         } catch (err) {
-          log(`could not update ${k.kind} ${name}: ${errorText(err)}`);
+          log(`could not update ${k.kind} ${name}: ${describe(err)}`);
         }
       }
     }
