@@ -4,14 +4,14 @@
  * per environment, as the cached renderer keeps it: `trimDesired`). Run with `node --expose-gc --import tsx
  * bench/controller-memory.ts`; ENVSTACK_BENCH_ENVS (200) environments of the benchmark's mix.
  */
-import { trimManaged } from '../src/controller/controller.js';
-import { trimDesired } from '../src/controller/status.js';
-import type { KObject } from '../src/controller/object.js';
-import { defaultFunctions, render } from '../src/render/index.js';
-import type { Unstructured } from '../src/render/fnapi.js';
-import { loadComposition } from '../src/render/service.js';
+import { trimManaged } from '../src/ops/controller/controller.js';
+import { trimDesired } from '../src/ops/controller/status.js';
+import type { KObject } from '../src/ops/controller/object.js';
+import { defaultFunctions, render } from '../src/engine/render/index.js';
+import type { Unstructured } from '../src/engine/render/fnapi.js';
+import { loadComposition } from '../src/platform/render/service.js';
 import { compositeStatusFor, environments, makeTemplate, managedFor, parseMix, PROFILES } from './fleet.js';
-import { claimToXr } from '../src/render/claim.js';
+import { claimToXr } from '../src/platform/render/claim.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');

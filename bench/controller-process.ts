@@ -6,8 +6,8 @@
  * Every second it prints a line `{"mem":{…}}` (RSS, V8 heap used and total, external memory, in MiB),
  * and on exit one line with the high-water marks.
  */
-import { runController } from '../src/controller/index.js';
-import { jsonLogger, type Level } from '../src/controller/log.js';
+import { runController } from '../src/ops/controller/index.js';
+import { jsonLogger, type Level } from '../src/ops/controller/log.js';
 
 const level = (process.env.ENVSTACK_LOG_LEVEL ?? 'warn') as Level;
 const MiB = 1024 * 1024;

@@ -1,5 +1,5 @@
 /**
- * Controller benchmark on a real etcd + kube-apiserver (src/sandbox/cluster.ts) with the real
+ * Controller benchmark on a real etcd + kube-apiserver (src/ops/sandbox/cluster.ts) with the real
  * provider-aws CRDs: ENVSTACK_BENCH_ENVS environments (1000) of mixed profiles, each with the managed
  * resources our Composition renders for it as the provider reports them (bench/fleet.ts), seeded once
  * and cached (bench/seed.ts). The controller runs in its own process (bench/controller-process.ts)
@@ -28,11 +28,11 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { KObject } from '../src/controller/object.js';
-import { defaultFunctions, render } from '../src/render/index.js';
-import type { Unstructured } from '../src/render/fnapi.js';
-import { loadComposition } from '../src/render/service.js';
-import { startKubeCluster } from '../src/sandbox/cluster.js';
+import type { KObject } from '../src/ops/controller/object.js';
+import { defaultFunctions, render } from '../src/engine/render/index.js';
+import type { Unstructured } from '../src/engine/render/fnapi.js';
+import { loadComposition } from '../src/platform/render/service.js';
+import { startKubeCluster } from '../src/ops/sandbox/cluster.js';
 import {
   drifted,
   driftField,

@@ -13,12 +13,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import { claimToXr, stableSuffix, stableUid } from '../src/render/claim.js';
-import { convergeClaim } from '../src/render/converge.js';
-import type { Unstructured } from '../src/render/fnapi.js';
-import type { KObject } from '../src/controller/object.js';
-import type { JSONSchemaProps } from '../src/schema/index.js';
-import { crdIndex } from '../src/validate/index.js';
+import { claimToXr, stableSuffix, stableUid } from '../src/platform/render/claim.js';
+import { convergeClaim } from '../src/platform/render/converge.js';
+import type { Unstructured } from '../src/engine/render/fnapi.js';
+import type { KObject } from '../src/ops/controller/object.js';
+import type { JSONSchemaProps } from '../src/engine/schema/index.js';
+import { crdIndex } from '../src/platform/validate/index.js';
 
 export const PROFILES = ['dev', 'staging', 'prod', 'prod-dr'] as const;
 export type Profile = (typeof PROFILES)[number];

@@ -8,7 +8,7 @@ import yaml from 'js-yaml';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
-import type { KObject } from '../src/controller/object.js';
+import type { KObject } from '../src/ops/controller/object.js';
 
 export const CRD_DIRS = ['/work/shared/crds/provider-aws-v2.6.0', '/work/shared/crds/crossplane-v2.3.4'];
 
@@ -322,7 +322,7 @@ export async function installCrds(api: Api, crds: readonly KObject[]): Promise<v
 /** The controller's ClusterRole, Role and bindings, from the same rules the chart renders. */
 export async function installControllerRbac(api: Api, user: string, leaseNamespace: string): Promise<void> {
   // Imported here: the bench can seed while the stack's code is being changed.
-  const { controllerRbac } = await import('../src/controller/rbac.js');
+  const { controllerRbac } = await import('../src/platform/delivery/controller-rbac.js');
   const rules = controllerRbac('claim');
   const rbac = '/apis/rbac.authorization.k8s.io/v1';
   await ensure(api, `${rbac}/clusterroles`, {

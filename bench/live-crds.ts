@@ -1,5 +1,5 @@
 /**
- * API server memory against the CRDs installed: a plain etcd + kube-apiserver (src/sandbox/cluster.ts)
+ * API server memory against the CRDs installed: a plain etcd + kube-apiserver (src/ops/sandbox/cluster.ts)
  * with only the provider CRDs our Compositions use, then a fresh one with every CRD of provider-aws
  * v2.6.0, each applied server-side in batches the way the sandbox does, then left to settle.
  */
@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startKubeCluster } from '../src/sandbox/cluster.js';
-import { sleep } from '../src/sandbox/supervisor.js';
-import { tool } from '../src/sandbox/tools.js';
+import { startKubeCluster } from '../src/ops/sandbox/cluster.js';
+import { sleep } from '../src/ops/sandbox/supervisor.js';
+import { tool } from '../src/ops/sandbox/tools.js';
 import { procMemory } from './kube.js';
 
 const execFileAsync = promisify(execFile);

@@ -19,13 +19,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import jsYaml from 'js-yaml';
-import { COMPONENT_LABEL } from '../src/compose/resource.js';
-import type { JsonObject, Unstructured } from '../src/render/fnapi.js';
-import { loadComposition } from '../src/render/service.js';
-import { cloneJson, isObject } from '../src/render/unstructured.js';
-import { managedKinds, type Sandbox } from '../src/sandbox/sandbox.js';
-import { sleep } from '../src/sandbox/supervisor.js';
-import { PACKAGE_ROOT, tool } from '../src/sandbox/tools.js';
+import { COMPONENT_LABEL } from '../src/platform/compose/resource.js';
+import type { JsonObject, Unstructured } from '../src/engine/render/fnapi.js';
+import { loadComposition } from '../src/platform/render/service.js';
+import { cloneJson, isObject } from '../src/engine/render/unstructured.js';
+import { managedKinds, type Sandbox } from '../src/ops/sandbox/sandbox.js';
+import { sleep } from '../src/ops/sandbox/supervisor.js';
+import { PACKAGE_ROOT, tool } from '../src/ops/sandbox/tools.js';
 import { procMemory } from './kube.js';
 import {
   conditionOf,

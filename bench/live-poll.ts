@@ -5,8 +5,8 @@
  * which keeps the bench's own load on the API server falling as the environment completes.
  */
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import type { Unstructured } from '../src/render/fnapi.js';
-import type { ManagedKind } from '../src/sandbox/standin.js';
+import type { Unstructured } from '../src/engine/render/fnapi.js';
+import type { ManagedKind } from '../src/ops/sandbox/standin.js';
 
 export interface Condition {
   type: string;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`, last step: the live path on real Crossplane, timed. The sandbox (src/sandbox) runs a
+ * `npm run bench`, last step: the live path on real Crossplane, timed. The sandbox (src/ops/sandbox) runs a
  * real etcd + kube-apiserver v1.37.2, Crossplane core v2.2.1 out of cluster with the real composition
  * functions, the provider stand-in playing provider-aws and AWS, and the envstack controller, with the
  * chart installed. The bench applies the prod-dr claim with kubectl and measures:
@@ -32,15 +32,15 @@ import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import jsYaml from 'js-yaml';
-import { API_VERSION, apiNames, DEFAULT_GROUP } from '../src/compose/xrd.js';
-import { convergeClaim } from '../src/render/converge.js';
-import type { JsonObject, Unstructured } from '../src/render/fnapi.js';
-import { cloneJson } from '../src/render/unstructured.js';
-import { checkClaim } from '../src/sandbox/check.js';
-import { apiGet } from '../src/sandbox/cluster.js';
-import { managedKinds, providerCrdFiles, startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
-import { sleep } from '../src/sandbox/supervisor.js';
-import { tool } from '../src/sandbox/tools.js';
+import { API_VERSION, apiNames, DEFAULT_GROUP } from '../src/platform/compose/xrd.js';
+import { convergeClaim } from '../src/platform/render/converge.js';
+import type { JsonObject, Unstructured } from '../src/engine/render/fnapi.js';
+import { cloneJson } from '../src/engine/render/unstructured.js';
+import { checkClaim } from '../src/ops/sandbox/check.js';
+import { apiGet } from '../src/ops/sandbox/cluster.js';
+import { managedKinds, providerCrdFiles, startSandbox, type Sandbox } from '../src/ops/sandbox/sandbox.js';
+import { sleep } from '../src/ops/sandbox/supervisor.js';
+import { tool } from '../src/ops/sandbox/tools.js';
 import { procMemory, type ProcMemory } from './kube.js';
 import { allProviderCrdFiles, crdMemory, type CrdMemory } from './live-crds.js';
 import { runNested, type NestedResult } from './live-nested.js';
@@ -551,14 +551,14 @@ async function main(): Promise<void> {
 
     // -------------------------------------------------------------------------------------------
     const setup = {
-      server: 'kube-apiserver v1.37.2 + etcd v3.7.3 (src/sandbox)',
+      server: 'kube-apiserver v1.37.2 + etcd v3.7.3 (src/ops/sandbox)',
       crossplane: 'core v2.2.1 out of cluster, realtime compositions',
       functions: [
         'function-patch-and-transform v0.10.9',
         'function-cel-filter v0.2.0',
         'function-auto-ready v0.7.0',
       ],
-      provider: 'provider stand-in (src/sandbox/standin.ts)',
+      provider: 'provider stand-in (src/ops/sandbox/standin.ts)',
       flavor: FLAVOR,
       claim: cfg.claimFile,
       composedResources: check.live,

@@ -17,8 +17,9 @@ async function compiled<T>(path: string): Promise<T> {
   return (await import(url.href)) as T;
 }
 const { synthesize, writeSynthesized } =
-  await compiled<typeof import('../src/compose/app.js')>('compose/app.js');
-const { renderClaim } = await compiled<typeof import('../src/render/service.js')>('render/service.js');
+  await compiled<typeof import('../src/platform/compose/app.js')>('compose/app.js');
+const { renderClaim } =
+  await compiled<typeof import('../src/platform/render/service.js')>('render/service.js');
 const { readDocuments } = await compiled<typeof import('../src/cli/main.js')>('cli/main.js');
 
 const execFileAsync = promisify(execFile);
@@ -93,9 +94,9 @@ async function versusCrossplane(): Promise<Record<string, BenchEntry>> {
   const crossplane = join(TOOLS_BIN, 'crossplane');
   if (!existsSync(crossplane))
     throw new Error('render.vs-crossplane needs the real CLI: run npm run tools:install');
-  const { claimToXr } = await import('../src/render/claim.js');
-  const { loadComposition } = await import('../src/render/service.js');
-  const { toYaml } = await import('../src/compose/app.js');
+  const { claimToXr } = await import('../src/platform/render/claim.js');
+  const { loadComposition } = await import('../src/platform/render/service.js');
+  const { toYaml } = await import('../src/platform/compose/app.js');
   const claimFile = 'examples/prod-dr.yaml';
   const [claim] = readDocuments(claimFile);
   writeFileSync(join(out, 'xr.yaml'), toYaml([claimToXr(claim, { flavor: 'claim' })]));

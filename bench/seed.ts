@@ -19,9 +19,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadComposition } from '../src/render/service.js';
-import { startKubeCluster } from '../src/sandbox/cluster.js';
-import type { KObject } from '../src/controller/object.js';
+import { loadComposition } from '../src/platform/render/service.js';
+import { startKubeCluster } from '../src/ops/sandbox/cluster.js';
+import type { KObject } from '../src/ops/controller/object.js';
 import {
   appliedBody,
   compositeFor,

@@ -1,11 +1,11 @@
-// The Node side of `envstack serve` (src/server/protocol.ts has the wire format): plain JavaScript, so it
+// The Node side of `envstack serve` (src/ops/server/protocol.ts has the wire format): plain JavaScript, so it
 // starts without TypeScript tooling and loads nothing but Node's own modules.
 import { lstatSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// Keep in step with src/server/protocol.ts and bin/envstack (a test checks all three agree).
+// Keep in step with src/ops/server/protocol.ts and bin/envstack (a test checks all three agree).
 const PROTOCOL = 'envstack/1';
 const SERVED_COMMANDS = new Set(['render', 'validate', 'lint', 'graph']);
 const FORWARDED_ENV = ['ENVSTACK_CRDS'];

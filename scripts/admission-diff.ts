@@ -12,7 +12,7 @@
  * is created for real, the update sent over it, so immutable fields (CEL transition rules) are checked.
  */
 import { parseArgs } from 'node:util';
-import type { Flavor } from '../src/compose/flavor.js';
+import type { Flavor } from '../src/platform/compose/flavor.js';
 import {
   claimFiles,
   FLAVORS,
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
   const drift = Object.entries(report.schemaDrift).filter(([, d]) => d && d.length > 0);
   for (const [f, d] of drift)
     process.stdout.write(
-      `schema [${f}]: Crossplane's CRD differs from src/validate/crd.ts: ${d?.join('; ')}\n`,
+      `schema [${f}]: Crossplane's CRD differs from src/platform/validate/crd.ts: ${d?.join('; ')}\n`,
     );
   process.stdout.write(`${formatSummary(report)}\n`);
   process.stderr.write(

@@ -2,7 +2,7 @@
 import json, sys, yaml, glob, os
 svc, kind = sys.argv[1], sys.argv[2]
 flv = sys.argv[3] if len(sys.argv) > 3 else 'claim'
-cat = json.load(open('src/compose/aws/catalog.generated.json'))
+cat = json.load(open('src/platform/compose/aws/catalog.generated.json'))
 grp = f"{svc}.aws.upbound.io" if flv == 'claim' else f"{svc}.aws.m.upbound.io"
 ver = cat[f"{grp}/{kind}"]['version']
 for f in glob.glob(f"../shared/crds/provider-aws-v2.6.0/{grp}_*.yaml"):

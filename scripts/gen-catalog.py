@@ -1,4 +1,4 @@
-"""Writes src/compose/aws/catalog.generated.json from the provider CRDs: for each kind, the newest
+"""Writes src/platform/compose/aws/catalog.generated.json from the provider CRDs: for each kind, the newest
 served version, the storage version, and whether forProvider takes tags and region."""
 import glob, json, os, re, sys
 import yaml

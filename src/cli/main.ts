@@ -3,16 +3,17 @@
  * envstack: synth, render, validate (and the commands later issues add). Errors are one line each,
  * `FILE: field.path: message`, never a stack trace.
  */
-import { loadAllYaml, YAMLException } from '../render/yaml.js';
+import { loadAllYaml, YAMLException } from '../engine/index.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Flavor } from '../compose/flavor.js';
-import type { Unstructured } from '../render/fnapi.js';
+import type { Flavor } from '../platform/compose/flavor.js';
+import type { Unstructured } from '../core/json.js';
+import { PACKAGE_ROOT } from '../core/paths.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repoRoot = PACKAGE_ROOT;
 
 export class UsageError extends Error {}
 
@@ -78,12 +79,12 @@ export function readDocuments(file: string): Unstructured[] {
 
 async function cmdSynth(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { group: { type: 'string' }, out: { type: 'string' } } });
-  const { synthesize, writeSynthesized } = await import('../compose/app.js');
+  const { synthesize, writeSynthesized } = await import('../platform/compose/app.js');
   const root = values.out ?? repoRoot;
   const files = writeSynthesized(root, await synthesize({ group: values.group }));
-  const { synthChart } = await import('../delivery/index.js');
+  const { synthChart } = await import('../platform/delivery/index.js');
   files.push(...synthChart(root));
-  const { updateReadme } = await import('../docs/readme.js');
+  const { updateReadme } = await import('../platform/docs/readme.js');
   if (await updateReadme(root)) files.push('README.md');
   for (const f of files) console.log(`wrote ${f}`);
   return 0;
@@ -123,7 +124,7 @@ async function cmdRender(args: string[]): Promise<number> {
   const [file] = positionals;
   const [flavor] = flavorOf(values.flavor);
   const [claim] = readDocuments(file);
-  const { validateClaim, formatProblem } = await import('../validate/index.js');
+  const { validateClaim, formatProblem } = await import('../platform/validate/index.js');
   const problems = validateClaim(claim, { group: values.group, flavor });
   if (problems.length) {
     for (const p of problems) console.error(formatProblem(file, p));
@@ -134,7 +135,8 @@ async function cmdRender(args: string[]): Promise<number> {
     if (!Number.isInteger(maxRounds) || maxRounds < 1)
       throw new UsageError('--max-rounds takes a whole number ≥ 1');
     if (values.summary) {
-      const { convergeClaim, formatConvergeReport, convergeFailed } = await import('../render/converge.js');
+      const { convergeClaim, formatConvergeReport, convergeFailed } =
+        await import('../platform/render/converge.js');
       const { result, report } = await convergeClaim({ claim, flavor, group: values.group, maxRounds });
       console.log(
         `${file} (${flavor} flavor): ${result.composed.length} composed resources once converged (${report.rounds} renders; the first render has ${report.history[0]?.length ?? 0})\n`,
@@ -143,7 +145,7 @@ async function cmdRender(args: string[]): Promise<number> {
       for (const line of formatConvergeReport(report)) console.error(line);
       return convergeFailed(report) ? 1 : 0;
     }
-    const { renderConverged } = await import('../render/converge.js');
+    const { renderConverged } = await import('../platform/render/converge.js');
     const out = await renderConverged({
       claim,
       flavor,
@@ -155,11 +157,11 @@ async function cmdRender(args: string[]): Promise<number> {
     for (const line of out.stderr) console.error(line);
     return out.code;
   }
-  const { renderClaim, readYamlDocuments } = await import('../render/service.js');
+  const { renderClaim, readYamlDocuments } = await import('../platform/render/service.js');
   if (values.observed && !existsSync(values.observed))
     throw new UsageError(`${values.observed}: no such file or folder`);
   const observed = values.observed ? readYamlDocuments(values.observed) : [];
-  const { formatRenderOutput, RenderError } = await import('../render/index.js');
+  const { formatRenderOutput, RenderError } = await import('../engine/index.js');
   try {
     const result = await renderClaim({ claim, flavor, observed, group: values.group });
     if (values.summary) {
@@ -188,9 +190,10 @@ async function cmdValidate(args: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new UsageError('validate takes one or more FILEs');
   const flavors = flavorOf(values.flavor, true);
-  const { validateClaimIn, formatProblem, validateRendered, crdIndex } = await import('../validate/index.js');
-  const { renderClaim } = await import('../render/service.js');
-  const { RenderError } = await import('../render/index.js');
+  const { validateClaimIn, formatProblem, validateRendered, crdIndex } =
+    await import('../platform/validate/index.js');
+  const { renderClaim } = await import('../platform/render/service.js');
+  const { RenderError } = await import('../engine/index.js');
   let failed = 0;
   for (const file of positionals) {
     let docs: Unstructured[];
@@ -246,7 +249,7 @@ async function cmdController(args: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} takes a whole number, got "${v}"`);
     return n;
   };
-  const { runController } = await import('../controller/index.js');
+  const { runController } = await import('../ops/controller/index.js');
   const running = await runController({
     flavor,
     group: values.group,
@@ -274,14 +277,14 @@ function nameAndNamespace(args: string[]) {
 
 async function cmdStatus(args: string[]): Promise<number> {
   const { name, namespace, values } = nameAndNamespace(args);
-  const { statusCommand } = await import('../controller/index.js');
+  const { statusCommand } = await import('./controller.js');
   await statusCommand(name, namespace, { watch: Boolean(values.watch) });
   return 0;
 }
 
 async function cmdDrift(args: string[]): Promise<number> {
   const { name, namespace } = nameAndNamespace(args);
-  const { driftCommand } = await import('../controller/index.js');
+  const { driftCommand } = await import('./controller.js');
   await driftCommand(name, namespace);
   return 0;
 }
@@ -294,8 +297,8 @@ async function cmdServe(args: string[]): Promise<number> {
   const minutes = Number(values['idle-timeout'] ?? 60);
   if (!Number.isFinite(minutes) || minutes < 0)
     throw new UsageError('--idle-timeout takes minutes ≥ 0 (0: never stop when idle)');
-  const { addressFile } = await import('../server/protocol.js');
-  const { serve } = await import('../server/server.js');
+  const { addressFile } = await import('../ops/server/protocol.js');
+  const { serve } = await import('../ops/server/server.js');
   const file = values['address-file'] ?? addressFile(repoRoot);
   const warmUpDir = mkdtempSync(join(tmpdir(), 'envstack-serve-'));
   const claim = join(warmUpDir, 'warm-up.yaml');
@@ -361,15 +364,15 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   synth: cmdSynth,
   render: cmdRender,
   validate: cmdValidate,
-  lint: async (args) => (await import('../guardrails/index.js')).lintCommand(args),
-  graph: async (args) => (await import('../graph/cli.js')).graphCommand(args),
-  cost: async (args) => (await import('../cost/cli.js')).costCommand(args),
+  lint: async (args) => (await import('./lint.js')).lintCommand(args),
+  graph: async (args) => (await import('./graph.js')).graphCommand(args),
+  cost: async (args) => (await import('./cost.js')).costCommand(args),
   controller: cmdController,
   status: cmdStatus,
   drift: cmdDrift,
   serve: cmdServe,
   sandbox: async (args) => {
-    const { sandboxCommand, SandboxUsageError } = await import('../sandbox/cli.js');
+    const { sandboxCommand, SandboxUsageError } = await import('./sandbox.js');
     try {
       return await sandboxCommand(args);
     } catch (e) {

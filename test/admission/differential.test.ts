@@ -1,10 +1,10 @@
 // The offline half of the admission differential: how the server's answers are read and compared,
 // and what the live differential taught envstack validate (each case below was a disagreement with
 // a real kube-apiserver, test/live/admission.test.ts).
-import { loadAllYaml } from '../../src/render/yaml.js';
-import { unknownFieldPaths } from '../../src/schema/index.js';
-import { platformEnvironmentCrdSchema } from '../../src/validate/crd.js';
-import { formatProblem, validateClaim, validateClaimIn } from '../../src/validate/index.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
+import { unknownFieldPaths } from '../../src/engine/schema/index.js';
+import { platformEnvironmentCrdSchema } from '../../src/platform/validate/crd.js';
+import { formatProblem, validateClaim, validateClaimIn } from '../../src/platform/validate/index.js';
 import { agrees, formatDisagreement, formatSummary, serverAnswer, type Answer } from './differential.js';
 import { generateMutants, generateUpdates } from './mutants.js';
 

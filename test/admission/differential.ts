@@ -26,17 +26,17 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isDNS1123Label } from '../../src/cel/index.js';
-import type { Flavor } from '../../src/compose/flavor.js';
-import { loadAllYaml, loadYaml } from '../../src/render/yaml.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { startKubeCluster, type KubeCluster } from '../../src/sandbox/cluster.js';
-import { startCrossplane, type RunningCrossplane } from '../../src/sandbox/crossplane.js';
-import { sleep } from '../../src/sandbox/supervisor.js';
-import { tool } from '../../src/sandbox/tools.js';
-import type { JSONSchemaProps } from '../../src/schema/index.js';
-import { platformEnvironmentCrdSchema } from '../../src/validate/crd.js';
-import { validateClaim } from '../../src/validate/index.js';
+import { isDNS1123Label } from '../../src/engine/cel/index.js';
+import type { Flavor } from '../../src/platform/compose/flavor.js';
+import { loadAllYaml, loadYaml } from '../../src/engine/render/yaml.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { startKubeCluster, type KubeCluster } from '../../src/ops/sandbox/cluster.js';
+import { startCrossplane, type RunningCrossplane } from '../../src/ops/sandbox/crossplane.js';
+import { sleep } from '../../src/ops/sandbox/supervisor.js';
+import { tool } from '../../src/ops/sandbox/tools.js';
+import type { JSONSchemaProps } from '../../src/engine/schema/index.js';
+import { platformEnvironmentCrdSchema } from '../../src/platform/validate/crd.js';
+import { validateClaim } from '../../src/platform/validate/index.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FLAVORS: readonly Flavor[] = ['claim', 'namespaced'];
@@ -68,7 +68,7 @@ export interface DiffReport {
   /** Files that agree in every flavor. */
   agree: number;
   disagree: number;
-  /** Per flavor: where the CRD Crossplane generated differs from src/validate/crd.ts (empty when equal). */
+  /** Per flavor: where the CRD Crossplane generated differs from src/platform/validate/crd.ts (empty when equal). */
   schemaDrift: Partial<Record<Flavor, string[]>>;
   ms: number;
 }

@@ -7,10 +7,10 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { goYamlMarshal } from '../../src/render/goyaml.js';
-import { loadAllYaml } from '../../src/render/yaml.js';
-import type { JSONSchemaProps } from '../../src/schema/index.js';
-import { platformEnvironmentCrdSchema } from '../../src/validate/crd.js';
+import { goYamlMarshal } from '../../src/engine/render/goyaml.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
+import type { JSONSchemaProps } from '../../src/engine/schema/index.js';
+import { platformEnvironmentCrdSchema } from '../../src/platform/validate/crd.js';
 import { rng } from '../support/random.js';
 import { REPO_ROOT } from './differential.js';
 

@@ -1,5 +1,5 @@
-import { validateClaim } from '../../src/validate/index.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
+import { validateClaim } from '../../src/platform/validate/index.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
 
 const base = {
   project: 'payments',

@@ -6,8 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { argocdConfigMap, environmentKinds, HEALTH_DIR } from '../../src/delivery/index.js';
-import { loadAllYaml, loadYaml } from '../../src/render/yaml.js';
+import { argocdConfigMap, environmentKinds, HEALTH_DIR } from '../../src/platform/delivery/index.js';
+import { loadAllYaml, loadYaml } from '../../src/engine/render/yaml.js';
 import { chartDir, helm, installHelm, repoRoot } from '../delivery/helm.js';
 import { installLua, runHealth } from './lua.js';
 

@@ -6,10 +6,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { statusSchema } from '../../src/api/schema.js';
-import { computeStatus } from '../../src/controller/status.js';
-import type { KObject } from '../../src/controller/object.js';
-import { loadYaml } from '../../src/render/yaml.js';
+import { statusSchema } from '../../src/platform/api/schema.js';
+import { computeStatus } from '../../src/ops/controller/status.js';
+import type { KObject } from '../../src/ops/controller/object.js';
+import { loadYaml } from '../../src/engine/render/yaml.js';
 import { repoRoot } from '../delivery/helm.js';
 import { GOPHER_LUA, installLua, runHealth } from './lua.js';
 

@@ -1,4 +1,4 @@
-import { CelCompileError, CelEvalError, compileRule, evaluateRule } from '../../src/cel/index.js';
+import { CelCompileError, CelEvalError, compileRule, evaluateRule } from '../../src/engine/cel/index.js';
 
 const ev = (expr: string, self: unknown = {}, oldSelf?: unknown): unknown =>
   evaluateRule(expr, { self, oldSelf });

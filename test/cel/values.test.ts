@@ -1,4 +1,4 @@
-import { escapeCelName, evaluateRule, toCelValue } from '../../src/cel/index.js';
+import { escapeCelName, evaluateRule, toCelValue } from '../../src/engine/cel/index.js';
 
 describe('escapeCelName', () => {
   it.each([

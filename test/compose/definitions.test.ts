@@ -1,10 +1,10 @@
-import { synthesize } from '../../src/compose/app.js';
-import { FILTERS_PER_STEP } from '../../src/compose/composition.js';
-import { buildStack } from '../../src/compose/components/index.js';
-import { flavors } from '../../src/compose/flavor.js';
-import { crdIndex } from '../../src/validate/index.js';
-import { validateObject } from '../../src/schema/index.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
+import { synthesize } from '../../src/platform/compose/app.js';
+import { FILTERS_PER_STEP } from '../../src/platform/compose/composition.js';
+import { buildStack } from '../../src/platform/compose/components/index.js';
+import { flavors } from '../../src/platform/compose/flavor.js';
+import { crdIndex } from '../../src/platform/validate/index.js';
+import { validateObject } from '../../src/engine/schema/index.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
 
 const s = await synthesize();
 const index = crdIndex();

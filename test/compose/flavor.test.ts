@@ -1,4 +1,4 @@
-import { providerApiVersion } from '../../src/compose/flavor.js';
+import { providerApiVersion } from '../../src/platform/compose/flavor.js';
 
 test('flavors map services to cluster-scoped or namespaced provider groups at the newest served version', () => {
   expect(providerApiVersion('ec2', 'VPC', 'claim')).toBe('ec2.aws.upbound.io/v1beta1');

@@ -1,6 +1,6 @@
-import { flavors } from '../../src/compose/flavor.js';
-import { renderClaim } from '../../src/render/service.js';
-import { validateRendered } from '../../src/validate/index.js';
+import { flavors } from '../../src/platform/compose/flavor.js';
+import { renderClaim } from '../../src/platform/render/service.js';
+import { validateRendered } from '../../src/platform/validate/index.js';
 import { loadExample, renderedNames, selectors, withSpec } from '../support/render.js';
 
 const dev = loadExample('dev');

@@ -1,9 +1,9 @@
-import { flavors } from '../../src/compose/flavor.js';
-import { convergeClaim } from '../../src/render/converge.js';
-import { renderClaim } from '../../src/render/service.js';
+import { flavors } from '../../src/platform/compose/flavor.js';
+import { convergeClaim } from '../../src/platform/render/converge.js';
+import { renderClaim } from '../../src/platform/render/service.js';
 import { loadExample, selectors, withSpec } from '../support/render.js';
 import { toggles } from '../support/toggles.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
 
 const examples = ['minimal', 'dev', 'staging', 'prod', 'prod-dr'];
 const claims: Array<[string, Unstructured]> = [

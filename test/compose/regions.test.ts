@@ -4,12 +4,12 @@
  * Every selector of every converged render is resolved the way Crossplane resolves it (matchControllerRef
  * plus every matchLabels entry) and each match must live in the selecting resource's region.
  */
-import { subnetsOfTier } from '../../src/compose/components/network.js';
-import { flavors } from '../../src/compose/flavor.js';
-import { REGION_ROLE_LABEL, Stack } from '../../src/compose/resource.js';
-import { convergeClaim } from '../../src/render/converge.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { isObject } from '../../src/render/unstructured.js';
+import { subnetsOfTier } from '../../src/platform/compose/components/network.js';
+import { flavors } from '../../src/platform/compose/flavor.js';
+import { REGION_ROLE_LABEL, Stack } from '../../src/platform/compose/resource.js';
+import { convergeClaim } from '../../src/platform/render/converge.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { isObject } from '../../src/engine/render/unstructured.js';
 import { loadExample, withSpec } from '../support/render.js';
 
 const examples = ['minimal', 'dev', 'staging', 'prod', 'prod-dr'];

@@ -10,15 +10,15 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { synthesize, type Synthesized } from '../../src/compose/app.js';
-import type { Flavor } from '../../src/compose/flavor.js';
-import { claimToXr } from '../../src/render/claim.js';
-import { convergeClaim } from '../../src/render/converge.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { defaultFunctions, formatRenderOutput, render } from '../../src/render/index.js';
-import { loadComposition } from '../../src/render/service.js';
-import { loadAllYaml } from '../../src/render/yaml.js';
-import { validateClaim, validateRendered } from '../../src/validate/index.js';
+import { synthesize, type Synthesized } from '../../src/platform/compose/app.js';
+import type { Flavor } from '../../src/platform/compose/flavor.js';
+import { claimToXr } from '../../src/platform/render/claim.js';
+import { convergeClaim } from '../../src/platform/render/converge.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { defaultFunctions, formatRenderOutput, render } from '../../src/engine/render/index.js';
+import { loadComposition } from '../../src/platform/render/service.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
+import { validateClaim, validateRendered } from '../../src/platform/validate/index.js';
 import { crossplaneRender } from './crossplane.js';
 import { startFunctions, TOOLS_BIN, type RunningFunctions } from './functions.js';
 import { diffRenders } from './harness.js';

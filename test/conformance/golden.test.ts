@@ -2,12 +2,12 @@
  * Our in-process engine against recordings of the real `crossplane render` v2.2.1 with the real
  * functions (see golden/README.md for how each was recorded).
  */
-import { loadAllYaml } from '../../src/render/yaml.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultFunctions, formatRenderOutput, render, RenderError } from '../../src/render/index.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { applyDefaults, type JSONSchemaProps } from '../../src/schema/index.js';
+import { defaultFunctions, formatRenderOutput, render, RenderError } from '../../src/engine/render/index.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { applyDefaults, type JSONSchemaProps } from '../../src/engine/schema/index.js';
 import { diffRenders } from './harness.js';
 
 const root = new URL('.', import.meta.url).pathname;

@@ -5,12 +5,12 @@ import {
   compositionRenderer,
   observedReadsOf,
   type RenderDesired,
-} from '../../src/controller/desired.js';
-import type { KObject } from '../../src/controller/object.js';
-import { trimDesired } from '../../src/controller/status.js';
-import { claimToXr } from '../../src/render/claim.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { loadComposition } from '../../src/render/service.js';
+} from '../../src/ops/controller/desired.js';
+import type { KObject } from '../../src/ops/controller/object.js';
+import { trimDesired } from '../../src/ops/controller/status.js';
+import { claimToXr } from '../../src/platform/render/claim.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { loadComposition } from '../../src/platform/render/service.js';
 import { cond, mr, xr } from './fixtures.js';
 
 /** A renderer that, like a ToCompositeFieldPath patch, reads status.atProvider of what it observes. */

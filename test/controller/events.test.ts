@@ -1,6 +1,6 @@
-import { EventRecorder, normalizeMessage } from '../../src/controller/events.js';
-import type { KubeClient } from '../../src/controller/kube.js';
-import { ApiError } from '../../src/controller/kube.js';
+import { EventRecorder, normalizeMessage } from '../../src/ops/controller/events.js';
+import type { KubeClient } from '../../src/ops/controller/kube.js';
+import { ApiError } from '../../src/ops/controller/kube.js';
 
 describe('normalizeMessage', () => {
   it('strips AWS request ids, host ids and timestamps, and leaves other messages alone', () => {

@@ -1,4 +1,4 @@
-import type { KObject } from '../../src/controller/object.js';
+import type { KObject } from '../../src/ops/controller/object.js';
 
 export const T0 = new Date('2026-01-01T00:00:00Z');
 export const T1 = new Date('2026-01-01T01:00:00Z');

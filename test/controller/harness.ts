@@ -4,29 +4,29 @@
  * the controller's own least-privilege RBAC, and a fault-injecting proxy between controller and
  * server. Environments are what our renderer composes for an example claim, applied as Crossplane
  * applies them (server-side apply), then late-initialised and given a status as provider-aws would
- * (src/render/provider-shape.ts).
+ * (src/platform/render/provider-shape.ts).
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import type { Flavor } from '../../src/compose/flavor.js';
-import { API_VERSION, apiNames, compositionName, DEFAULT_GROUP } from '../../src/compose/xrd.js';
-import { composedKinds, kindId, kindRefOf, type KindRef } from '../../src/controller/kinds.js';
-import { KubeClient, resourcePath, statusCodeOf } from '../../src/controller/kube.js';
-import { keyOf, type KObject } from '../../src/controller/object.js';
-import { controllerRbac, pluralOf } from '../../src/controller/rbac.js';
+import type { Flavor } from '../../src/platform/compose/flavor.js';
+import { API_VERSION, apiNames, compositionName, DEFAULT_GROUP } from '../../src/platform/compose/xrd.js';
+import { composedKinds, kindId, kindRefOf, type KindRef } from '../../src/ops/controller/kinds.js';
+import { KubeClient, resourcePath, statusCodeOf } from '../../src/ops/controller/kube.js';
+import { keyOf, type KObject } from '../../src/ops/controller/object.js';
+import { controllerRbac, pluralOf } from '../../src/platform/delivery/controller-rbac.js';
 import {
   runController,
   type RunControllerOptions,
   type RunningController,
-} from '../../src/controller/index.js';
-import { claimToXr } from '../../src/render/claim.js';
-import { convergeClaim } from '../../src/render/converge.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { readYamlDocuments } from '../../src/render/service.js';
-import { defaultCrdDir } from '../../src/validate/index.js';
+} from '../../src/ops/controller/index.js';
+import { claimToXr } from '../../src/platform/render/claim.js';
+import { convergeClaim } from '../../src/platform/render/converge.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { readYamlDocuments } from '../../src/platform/render/service.js';
+import { defaultCrdDir } from '../../src/platform/validate/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/faultproxy.js';
 import { startKube, type Kube } from '../support/kube.js';
 import { xrCrds, type CrdObject } from '../support/xr-crd.js';
@@ -183,7 +183,7 @@ export async function startLiveCluster(
   }
 }
 
-/** The controller's ClusterRole and Role (src/controller/rbac.ts) bound to its group; a team may read its claims. */
+/** The controller's ClusterRole and Role (src/platform/delivery/controller-rbac.ts) bound to its group; a team may read its claims. */
 async function installRbac(c: LiveCluster): Promise<void> {
   const { clusterRules, namespaceRules } = controllerRbac(c.flavor, GROUP);
   const subjects = [{ kind: 'Group', name: CONTROLLER_GROUP, apiGroup: 'rbac.authorization.k8s.io' }];

@@ -1,12 +1,16 @@
-// The provider model (src/render/provider-shape.ts) is the ground truth for "untouched": a
+// The provider model (src/platform/render/provider-shape.ts) is the ground truth for "untouched": a
 // provider-shaped resource of every kind we compose shows no drift, and a value AWS changed does.
-import { composedKinds, kindId, kindRefOf } from '../../src/controller/kinds.js';
-import type { KObject } from '../../src/controller/object.js';
-import { computeStatus } from '../../src/controller/status.js';
-import { convergeClaim } from '../../src/render/converge.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { CROSSPLANE_TAGS, lateInitialized, observedStatus } from '../../src/render/provider-shape.js';
-import { readYamlDocuments } from '../../src/render/service.js';
+import { composedKinds, kindId, kindRefOf } from '../../src/ops/controller/kinds.js';
+import type { KObject } from '../../src/ops/controller/object.js';
+import { computeStatus } from '../../src/ops/controller/status.js';
+import { convergeClaim } from '../../src/platform/render/converge.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import {
+  CROSSPLANE_TAGS,
+  lateInitialized,
+  observedStatus,
+} from '../../src/platform/render/provider-shape.js';
+import { readYamlDocuments } from '../../src/platform/render/service.js';
 import { T0 } from './fixtures.js';
 
 const example = (name: string): Unstructured =>

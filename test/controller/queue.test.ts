@@ -1,4 +1,4 @@
-import { WorkQueue } from '../../src/controller/queue.js';
+import { WorkQueue } from '../../src/ops/controller/queue.js';
 
 test('a key waiting twice is handed out once', async () => {
   const q = new WorkQueue();

@@ -1,6 +1,6 @@
 // What the rules are; that they suffice is proven on a real API server enforcing them
 // (test/live/controller-*.test.ts run the controller as a user bound to exactly these rules).
-import { controllerRbac, pluralOf } from '../../src/controller/rbac.js';
+import { controllerRbac, pluralOf } from '../../src/platform/delivery/controller-rbac.js';
 
 test('plurals follow the provider CRDs', () => {
   expect(

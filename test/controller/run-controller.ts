@@ -1,6 +1,6 @@
 /** A controller process for scenarios that need a real process (SIGTERM, crash, two replicas). */
-import { runController } from '../../src/controller/index.js';
-import type { Flavor } from '../../src/compose/flavor.js';
+import { runController } from '../../src/ops/controller/index.js';
+import type { Flavor } from '../../src/platform/compose/flavor.js';
 
 const env = process.env;
 const running = await runController({

@@ -7,8 +7,8 @@ import {
   NO_LIMITS,
   ownedStatus,
   statusEquals,
-} from '../../src/controller/status.js';
-import { diffLeaves, sameValue } from '../../src/controller/drift.js';
+} from '../../src/ops/controller/status.js';
+import { diffLeaves, sameValue } from '../../src/ops/controller/drift.js';
 import { cond, desiredOf, mr, ready, T0, T1, xr } from './fixtures.js';
 
 const vpc = () => mr('vpc', { forProvider: { cidrBlock: '10.0.0.0/16', region: 'eu-west-1' } });

@@ -1,6 +1,6 @@
-import { trimManaged } from '../../src/controller/controller.js';
-import type { KObject } from '../../src/controller/object.js';
-import { trimDesired } from '../../src/controller/status.js';
+import { trimManaged } from '../../src/ops/controller/controller.js';
+import type { KObject } from '../../src/ops/controller/object.js';
+import { trimDesired } from '../../src/ops/controller/status.js';
 import { desiredOf, mr } from './fixtures.js';
 
 const tags = () => ({ Project: 'payments', Environment: 'prod' });

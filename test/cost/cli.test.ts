@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { usageProfiles } from '../../src/cost/index.js';
+import { usageProfiles } from '../../src/platform/cost/index.js';
 import { tablePrice } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'envstack-cost-'));
@@ -73,7 +73,7 @@ test('text: fixed and usage apart, per region, with the prices used and their ag
     /^examples\/prod-dr\.yaml: payments-prod-dr \(prod\) in eu-west-1, DR in eu-central-1$/m,
   );
   expect(r.out).toMatch(
-    /^Prices: committed table src\/cost\/prices, \d+ prices dated \d{4}-\d\d-\d\d \(\d+ days? old; \d+ of them unchecked\)$/m,
+    /^Prices: committed table src\/platform\/cost\/prices, \d+ prices dated \d{4}-\d\d-\d\d \(\d+ days? old; \d+ of them unchecked\)$/m,
   );
   expect(r.out).toMatch(/^Fixed monthly cost .*: \$[\d,]+\.\d\d$/m);
   expect(r.out).toMatch(
@@ -208,7 +208,7 @@ test('--prices: figures from the offer file, and the output says which and how o
   const r = await run('examples/prod.yaml', '--prices', 'test/cost/fixtures/offer-AmazonEC2-eu-west-1.json');
   expect(r.code).toBe(0);
   expect(r.out).toMatch(
-    /^Prices: test\/cost\/fixtures\/offer-AmazonEC2-eu-west-1\.json, \d+ prices dated 2026-11-28 \(\d+ days old\); committed table src\/cost\/prices, \d+ prices dated \d{4}-\d\d-\d\d \(/m,
+    /^Prices: test\/cost\/fixtures\/offer-AmazonEC2-eu-west-1\.json, \d+ prices dated 2026-11-28 \(\d+ days old\); committed table src\/platform\/cost\/prices, \d+ prices dated \d{4}-\d\d-\d\d \(/m,
   );
   expect(r.out).toMatch(/EC2 m7g\.large instance-hours .* 2,190 Hrs +\$0\.095 per hour +\$208\.05/);
   // An offer file that prices nothing of these claims is reported, not silently ignored.

@@ -1,6 +1,6 @@
 /** A claim that switches a component off costs less by exactly that component's items, nothing else. */
-import { diffEstimates, type CostItem } from '../../src/cost/index.js';
-import type { JsonObject } from '../../src/render/fnapi.js';
+import { diffEstimates, type CostItem } from '../../src/platform/cost/index.js';
+import type { JsonObject } from '../../src/engine/render/fnapi.js';
 import { estimateClaim, exampleClaim, type Example } from './support.js';
 
 interface Toggle {

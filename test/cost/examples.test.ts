@@ -1,19 +1,19 @@
 /**
  * Every priced kind of every example, checked by hand: the quantities below are read off the claims
- * and the profiles (src/api/profiles.ts), not off the render, and the prices straight from the
+ * and the profiles (src/platform/api/profiles.ts), not off the render, and the prices straight from the
  * committed JSON files; the test works each figure out and compares it with the estimate.
  */
 import { readFileSync } from 'node:fs';
-import type { Flavor } from '../../src/compose/flavor.js';
+import type { Flavor } from '../../src/platform/compose/flavor.js';
 import {
   pricingRules,
   ruleFor,
   usageProfiles,
   type Estimate,
   type UsageProfile,
-} from '../../src/cost/index.js';
-import { kindOf } from '../../src/cost/resources.js';
-import { loadAllObjects } from '../../src/render/yaml.js';
+} from '../../src/platform/cost/index.js';
+import { kindOf } from '../../src/platform/cost/resources.js';
+import { loadAllObjects } from '../../src/engine/render/yaml.js';
 import {
   estimateClaim,
   exampleClaim,

@@ -9,7 +9,7 @@ import {
   OfferPriceBook,
   parseOffer,
   readOfferFile,
-} from '../../src/cost/index.js';
+} from '../../src/platform/cost/index.js';
 import { exampleClaim, r2, render, tablePrice } from './support.js';
 
 const EC2 = 'test/cost/fixtures/offer-AmazonEC2-eu-west-1.json';
@@ -105,7 +105,7 @@ test('an estimate takes what the offer files carry and the rest from the committ
     expect.arrayContaining([
       expect.objectContaining({ source: EC2, date: '2026-11-28', ageDays: 5 }),
       expect.objectContaining({ source: RDS, date: '2026-11-20', ageDays: 13 }),
-      expect.objectContaining({ source: 'committed table src/cost/prices', date: committedDate }),
+      expect.objectContaining({ source: 'committed table src/platform/cost/prices', date: committedDate }),
     ]),
   );
   expect(e.pricesDate).toBe([...e.priceSources.map((s) => s.date)].sort()[0]);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { Flavor } from '../../src/compose/flavor.js';
-import { estimate, type Estimate } from '../../src/cost/index.js';
-import { convergeClaim } from '../../src/render/converge.js';
-import type { JsonObject, Unstructured } from '../../src/render/fnapi.js';
-import { loadAllObjects } from '../../src/render/yaml.js';
+import type { Flavor } from '../../src/platform/compose/flavor.js';
+import { estimate, type Estimate } from '../../src/platform/cost/index.js';
+import { convergeClaim } from '../../src/platform/render/converge.js';
+import type { JsonObject, Unstructured } from '../../src/engine/render/fnapi.js';
+import { loadAllObjects } from '../../src/engine/render/yaml.js';
 
 export const examples = ['minimal', 'dev', 'staging', 'prod', 'prod-dr'] as const;
 export type Example = (typeof examples)[number];
@@ -41,7 +41,9 @@ interface TableEntry {
 
 /** A price read straight from the committed JSON file (not through the code under test). */
 export function tablePrice(file: string, key: string, region: string): number {
-  const table = JSON.parse(readFileSync(`src/cost/prices/${file}.json`, 'utf8')) as { prices: TableEntry[] };
+  const table = JSON.parse(readFileSync(`src/platform/cost/prices/${file}.json`, 'utf8')) as {
+    prices: TableEntry[];
+  };
   const e = table.prices.find((p) => p.key === key && p.region === region);
   if (!e) throw new Error(`no ${key} in ${region} in ${file}.json`);
   return e.usd / (e.per ?? 1);

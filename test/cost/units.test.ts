@@ -9,7 +9,7 @@ import {
   unitPrice,
   usageFields,
   usageProfiles,
-} from '../../src/cost/index.js';
+} from '../../src/platform/cost/index.js';
 
 describe('the committed price table', () => {
   test('every entry says when and where it was read', () => {
@@ -59,7 +59,7 @@ describe('the committed price table', () => {
     const ec2 = structuredClone(priceFiles['ec2.json']) as { prices: Record<string, unknown>[] };
     delete ec2.prices[3].source;
     expect(() => parsePriceTable('ec2.json', ec2)).toThrow(
-      /src\/cost\/prices\/ec2\.json: prices\.3\.source: /,
+      /src\/platform\/cost\/prices\/ec2\.json: prices\.3\.source: /,
     );
   });
 });

@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildStack } from '../../src/compose/components/index.js';
-import { flavors } from '../../src/compose/flavor.js';
-import { controllerRbac } from '../../src/controller/rbac.js';
-import { loadCrdIndex, validateObject, formatSchemaError } from '../../src/schema/index.js';
-import { defaultCrdDir } from '../../src/validate/index.js';
-import { loadAllYaml } from '../../src/render/yaml.js';
+import { buildStack } from '../../src/platform/compose/components/index.js';
+import { flavors } from '../../src/platform/compose/flavor.js';
+import { controllerRbac } from '../../src/platform/delivery/controller-rbac.js';
+import { loadCrdIndex, validateObject, formatSchemaError } from '../../src/engine/schema/index.js';
+import { defaultCrdDir } from '../../src/platform/validate/index.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
 import { validateBuiltin } from './k8s-schema.js';
 import { chartDir, helm, installHelm, repoRoot, template, type K8sObject } from './helm.js';
 import { chartCases, DEFAULT_REGISTRIES, registryOf, ROLE_ARN, valuesOf } from './matrix.js';

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTROLLER_UID } from '../../src/delivery/index.js';
+import { CONTROLLER_UID } from '../../src/platform/delivery/index.js';
 import { installHelm, repoRoot, template } from './helm.js';
 
 interface Instruction {
@@ -156,7 +156,7 @@ describe('Dockerfile', () => {
       { cwd: repoRoot, stdio: 'pipe' },
     );
     expect(existsSync(join(out, 'cli', 'main.js'))).toBe(true);
-    expect(existsSync(join(out, 'render', 'service.js'))).toBe(true);
-    expect(existsSync(join(out, 'delivery'))).toBe(true);
+    expect(existsSync(join(out, 'platform', 'render', 'service.js'))).toBe(true);
+    expect(existsSync(join(out, 'platform', 'delivery'))).toBe(true);
   }, 180_000);
 });

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAllYaml } from '../../src/render/yaml.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const chartDir = join(repoRoot, 'charts', 'envstack');

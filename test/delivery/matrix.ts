@@ -3,7 +3,7 @@
  * (test/live/chart.test.ts): both flavors × providers on/off × every credential mode × 1 or 2 replicas; two
  * replicas also turn on the ServiceMonitor and a custom controller image, podIdentity also a package mirror.
  */
-import { flavors, type Flavor } from '../../src/compose/flavor.js';
+import { flavors, type Flavor } from '../../src/platform/compose/flavor.js';
 
 export type Mode = 'irsa' | 'podIdentity' | 'secret';
 

@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { synthesize } from '../../src/compose/app.js';
-import { validateClaim } from '../../src/validate/index.js';
-import { loadAllYaml } from '../../src/render/yaml.js';
+import { synthesize } from '../../src/platform/compose/app.js';
+import { validateClaim } from '../../src/platform/validate/index.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
 import { helm, installHelm, repoRoot } from './helm.js';
 
 const readmes = ['README.md', join('charts', 'envstack', 'README.md')];
@@ -117,7 +117,7 @@ describe.each(all)('$file: $command', ({ command }) => {
         const [name, value] = sub.split('=');
         expect(name).toBe('KUBECONFIG');
         expect(value).toMatch(/^~\/\.local\/state\/envstack\/sandbox\/admin\.kubeconfig$/);
-        expect(readFileSync(join(repoRoot, 'src', 'sandbox', 'sandbox.ts'), 'utf8')).toContain(
+        expect(readFileSync(join(repoRoot, 'src', 'ops', 'sandbox', 'sandbox.ts'), 'utf8')).toContain(
           "join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'envstack', 'sandbox')",
         );
         break;

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { flavors } from '../../src/compose/flavor.js';
+import { flavors } from '../../src/platform/compose/flavor.js';
 import {
   ARGOCD_CM,
   chartTemplates,
@@ -9,8 +9,8 @@ import {
   HEALTH_DIR,
   HelmTemplate,
   synthChart,
-} from '../../src/delivery/index.js';
-import { loadAllYaml } from '../../src/render/yaml.js';
+} from '../../src/platform/delivery/index.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
 import { installHelm, repoRoot, template } from './helm.js';
 
 describe('synthChart', () => {

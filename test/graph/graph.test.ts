@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { buildGraph, toDot, toMermaid } from '../../src/graph/index.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { convergeClaim } from '../../src/render/converge.js';
-import { loadAllYaml } from '../../src/render/yaml.js';
+import { buildGraph, toDot, toMermaid } from '../../src/platform/graph/index.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { convergeClaim } from '../../src/platform/render/converge.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
 
 const mr = (
   name: string,

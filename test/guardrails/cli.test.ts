@@ -2,11 +2,12 @@ import { jest } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lintCommand, rules } from '../../src/guardrails/index.js';
-import { convergeClaim } from '../../src/render/converge.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { formatRenderOutput } from '../../src/render/index.js';
-import { loadAllYaml } from '../../src/render/yaml.js';
+import { rules } from '../../src/platform/guardrails/index.js';
+import { lintCommand } from '../../src/cli/lint.js';
+import { convergeClaim } from '../../src/platform/render/converge.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { formatRenderOutput } from '../../src/engine/render/index.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'envstack-lint-'));
 

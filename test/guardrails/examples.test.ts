@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Flavor } from '../../src/compose/flavor.js';
-import { lintRendered, rules } from '../../src/guardrails/index.js';
-import { convergeClaim } from '../../src/render/converge.js';
-import type { JsonObject, Unstructured } from '../../src/render/fnapi.js';
-import { loadAllYaml } from '../../src/render/yaml.js';
+import type { Flavor } from '../../src/platform/compose/flavor.js';
+import { lintRendered, rules } from '../../src/platform/guardrails/index.js';
+import { convergeClaim } from '../../src/platform/render/converge.js';
+import type { JsonObject, Unstructured } from '../../src/engine/render/fnapi.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
 import { mutations } from './mutations.js';
 
 const dir = new URL('../../examples/', import.meta.url);

@@ -1,5 +1,5 @@
-import type { JsonObject, Unstructured } from '../../src/render/fnapi.js';
-import { buildContext, type LintContext, type Rule } from '../../src/guardrails/index.js';
+import type { JsonObject, Unstructured } from '../../src/engine/render/fnapi.js';
+import { buildContext, type LintContext, type Rule } from '../../src/platform/guardrails/index.js';
 
 export const spec = {
   project: 'shop',

@@ -3,7 +3,7 @@
  * rule guards (drop the encryption block, widen a policy, remove a tag, …). `apply` returns the
  * mutated stream, or undefined when the example has nothing the mutation can act on.
  */
-import type { JsonObject, Unstructured } from '../../src/render/fnapi.js';
+import type { JsonObject, Unstructured } from '../../src/engine/render/fnapi.js';
 
 const NAME = 'crossplane.io/composition-resource-name';
 const EXT = 'crossplane.io/external-name';

@@ -1,6 +1,6 @@
-import { buildContext, rules, runRules, type Rule } from '../../src/guardrails/index.js';
-import ec2Prices from '../../src/cost/prices/ec2.json' with { type: 'json' };
-import type { Unstructured } from '../../src/render/fnapi.js';
+import { buildContext, rules, runRules, type Rule } from '../../src/platform/guardrails/index.js';
+import ec2Prices from '../../src/platform/cost/prices/ec2.json' with { type: 'json' };
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
 import { flagged, mr, policy, sibling, spec, tags } from './fixtures.js';
 
 const rule = (id: string): Rule => {

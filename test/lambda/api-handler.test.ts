@@ -1,5 +1,5 @@
-import { createApiHandler, type ApiGatewayProxyEvent } from '../../src/lambda/api-handler.js';
-import type { QueryOutput } from '../../src/lambda/ports.js';
+import { createApiHandler, type ApiGatewayProxyEvent } from '../../src/platform/lambda/api-handler.js';
+import type { QueryOutput } from '../../src/platform/lambda/ports.js';
 import { context, FakeDynamoDb, recordingLogger } from './fakes.js';
 
 const env = { ENVIRONMENT: 'staging', TABLE_NAME: 'envstack-staging-metrics', AWS_REGION: 'ap-southeast-2' };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { unzipSync } from 'fflate';
 
-import { buildLambdaArtifact, type LambdaArtifact } from '../../src/lambda/index.js';
+import { buildLambdaArtifact, type LambdaArtifact } from '../../src/platform/lambda/index.js';
 
 const FAKE_DYNAMODB = `
 export class DynamoDBClient {

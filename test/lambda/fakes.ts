@@ -7,8 +7,8 @@ import type {
   GetMetricDataOutput,
   QueryInput,
   QueryOutput,
-} from '../../src/lambda/ports.js';
-import type { LogFields, Logger, LogLevel } from '../../src/lambda/runtime.js';
+} from '../../src/platform/lambda/ports.js';
+import type { LogFields, Logger, LogLevel } from '../../src/platform/lambda/runtime.js';
 
 export interface LogEntry {
   level: LogLevel;

@@ -4,13 +4,13 @@ import {
   parseMetricQueries,
   ttlEpochSeconds,
   type MetricQueryConfig,
-} from '../../src/lambda/metric-aggregator.js';
+} from '../../src/platform/lambda/metric-aggregator.js';
 import type {
   BatchWriteItemOutput,
   GetMetricDataInput,
   GetMetricDataOutput,
   WriteRequest,
-} from '../../src/lambda/ports.js';
+} from '../../src/platform/lambda/ports.js';
 import { context, FakeCloudWatch, FakeDynamoDb, recordingLogger } from './fakes.js';
 
 const TABLE = 'envstack-dev-metrics';

@@ -1,4 +1,4 @@
-// The chart against a real kube-apiserver (src/sandbox/cluster.ts) holding the real Crossplane v2.3.4 CRDs
+// The chart against a real kube-apiserver (src/ops/sandbox/cluster.ts) holding the real Crossplane v2.3.4 CRDs
 // and the provider-aws v2.6.0 CRDs the Compositions use: `helm template` of every case of the chart's value
 // matrix (test/delivery/matrix.ts), for both flavors, is applied with `kubectl apply --server-side` (a server
 // dry run, and one real apply per flavor), and the server must accept every object — its schemas, CEL rules
@@ -10,16 +10,16 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
-import { buildStack } from '../../src/compose/components/index.js';
-import { flavors, type Flavor } from '../../src/compose/flavor.js';
-import { API_VERSION, apiNames } from '../../src/compose/xrd.js';
-import { renderClaim } from '../../src/render/service.js';
-import { loadAllYaml } from '../../src/render/yaml.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { freePort, sleep } from '../../src/sandbox/supervisor.js';
-import { tool } from '../../src/sandbox/tools.js';
-import { loadCrdIndex } from '../../src/schema/index.js';
-import { defaultCrdDir } from '../../src/validate/index.js';
+import { buildStack } from '../../src/platform/compose/components/index.js';
+import { flavors, type Flavor } from '../../src/platform/compose/flavor.js';
+import { API_VERSION, apiNames } from '../../src/platform/compose/xrd.js';
+import { renderClaim } from '../../src/platform/render/service.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { freePort, sleep } from '../../src/ops/sandbox/supervisor.js';
+import { tool } from '../../src/ops/sandbox/tools.js';
+import { loadCrdIndex } from '../../src/engine/schema/index.js';
+import { defaultCrdDir } from '../../src/platform/validate/index.js';
 import { chartDir, helm, installHelm, type K8sObject } from '../delivery/helm.js';
 import { chartCases, valuesOf, type ChartCase } from '../delivery/matrix.js';
 import { describeKube, startKube, type Kube } from '../support/kube.js';

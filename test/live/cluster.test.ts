@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alive, sleep } from '../../src/sandbox/supervisor.js';
+import { alive, sleep } from '../../src/ops/sandbox/supervisor.js';
 import { describeKube, startKube, type Kube } from '../support/kube.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,7 +62,7 @@ describeKube('real kube-apiserver lifecycle', () => {
   test('a killed parent leaves no process behind', async () => {
     // A child Node process starts a cluster, prints the pids, and is then SIGKILLed: no cleanup code runs.
     const script = `
-      import { startKubeCluster } from ${JSON.stringify(join(repo, 'src/sandbox/cluster.ts'))};
+      import { startKubeCluster } from ${JSON.stringify(join(repo, 'src/ops/sandbox/cluster.ts'))};
       const c = await startKubeCluster();
       console.log(JSON.stringify({ dir: c.dir, pids: ['etcd', 'kube-apiserver'].map((n) => c.supervisor.get(n).pid) }));
       setInterval(() => {}, 1000);

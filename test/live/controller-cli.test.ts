@@ -4,9 +4,9 @@
 // the printer columns of the CRDs Crossplane generates from our XRD.
 import { jest } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import type { RunningController } from '../../src/controller/index.js';
-import { resourcePath } from '../../src/controller/kube.js';
-import type { KObject } from '../../src/controller/object.js';
+import type { RunningController } from '../../src/ops/controller/index.js';
+import { resourcePath } from '../../src/ops/controller/kube.js';
+import type { KObject } from '../../src/ops/controller/object.js';
 import {
   install,
   liveEnvironment,

@@ -2,7 +2,7 @@
 // process and as processes), failover, a hung renew, readiness, SIGTERM in the middle of a write.
 import { jest } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { RunningController } from '../../src/controller/index.js';
+import type { RunningController } from '../../src/ops/controller/index.js';
 import {
   events,
   install,

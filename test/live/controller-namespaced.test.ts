@@ -1,7 +1,7 @@
 // The controller's scenarios on a real kube-apiserver in the namespaced flavor (Crossplane v2: the
 // PlatformEnvironment is the XR, its Crossplane fields under spec.crossplane, its resources namespaced).
 import { jest } from '@jest/globals';
-import type { RunningController } from '../../src/controller/index.js';
+import type { RunningController } from '../../src/ops/controller/index.js';
 import {
   events,
   install,

@@ -3,8 +3,8 @@
 // resumed watch reads etcd), and what only a double could do before — dropped connections, 429,
 // 500 — injected by a proxy in front of the real server.
 import { jest } from '@jest/globals';
-import type { RunningController } from '../../src/controller/index.js';
-import { kindRefOf } from '../../src/controller/kinds.js';
+import type { RunningController } from '../../src/ops/controller/index.js';
+import { kindRefOf } from '../../src/ops/controller/kinds.js';
 import {
   events,
   install,

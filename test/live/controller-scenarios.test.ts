@@ -2,10 +2,10 @@
 // server-side apply from our renders and given a status as provider-aws would, the controller
 // running as a user bound to exactly its RBAC, through a proxy that records what it writes.
 import { jest } from '@jest/globals';
-import { compositionName } from '../../src/compose/xrd.js';
-import type { RunningController } from '../../src/controller/index.js';
-import type { KObject } from '../../src/controller/object.js';
-import { loadComposition } from '../../src/render/service.js';
+import { compositionName } from '../../src/platform/compose/xrd.js';
+import type { RunningController } from '../../src/ops/controller/index.js';
+import type { KObject } from '../../src/ops/controller/object.js';
+import { loadComposition } from '../../src/platform/render/service.js';
 import {
   events,
   install,

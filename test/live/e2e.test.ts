@@ -6,11 +6,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsYaml from 'js-yaml';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { checkClaim, composedOf, liveComposite, type CheckResult } from '../../src/sandbox/check.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { checkClaim, composedOf, liveComposite, type CheckResult } from '../../src/ops/sandbox/check.js';
 import { runHealth } from '../argocd/lua.js';
-import { startSandbox, waitFor, type Sandbox } from '../../src/sandbox/sandbox.js';
-import type { CloudRecord, FaultSpec } from '../../src/sandbox/standin.js';
+import { startSandbox, waitFor, type Sandbox } from '../../src/ops/sandbox/sandbox.js';
+import type { CloudRecord, FaultSpec } from '../../src/ops/sandbox/standin.js';
 import { describeWithTools, SANDBOX_TOOLS } from '../support/kube.js';
 
 const TOOLS = [...SANDBOX_TOOLS, 'gopher-lua'];

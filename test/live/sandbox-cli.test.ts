@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive } from '../../src/sandbox/supervisor.js';
+import { alive } from '../../src/ops/sandbox/supervisor.js';
 import { describeWithTools } from '../support/kube.js';
 
 const repo = new URL('../..', import.meta.url).pathname;

@@ -1,5 +1,5 @@
-import { autoReady } from '../../src/render/autoready.js';
-import type { RunFunctionRequest } from '../../src/render/fnapi.js';
+import { autoReady } from '../../src/engine/render/autoready.js';
+import type { RunFunctionRequest } from '../../src/engine/render/fnapi.js';
 
 const cond = (status: string) => ({ status: { conditions: [{ type: 'Ready', status }] } });
 

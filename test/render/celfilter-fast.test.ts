@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { load } from 'js-yaml';
-import { celFilterInternals } from '../../src/render/celfilter.js';
-import type { FnState } from '../../src/render/fnapi.js';
+import { celFilterInternals } from '../../src/engine/render/celfilter.js';
+import type { FnState } from '../../src/engine/render/fnapi.js';
 import { rng } from '../support/random.js';
 
 const { compileFast, UNDECIDED, celJs, toProtoState } = celFilterInternals;

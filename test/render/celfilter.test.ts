@@ -1,5 +1,5 @@
-import { celFilter } from '../../src/render/celfilter.js';
-import type { RunFunctionRequest } from '../../src/render/fnapi.js';
+import { celFilter } from '../../src/engine/render/celfilter.js';
+import type { RunFunctionRequest } from '../../src/engine/render/fnapi.js';
 
 function request(filters: { name: string; expression: string }[]): RunFunctionRequest {
   return {

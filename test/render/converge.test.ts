@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Flavor } from '../../src/compose/flavor.js';
+import type { Flavor } from '../../src/platform/compose/flavor.js';
 import {
   CONVERGE_ACCOUNT_ID,
   convergeClaim,
@@ -7,10 +7,10 @@ import {
   formatConvergeReport,
   readFieldPath,
   renderConverged,
-} from '../../src/render/converge.js';
-import type { JsonObject, Unstructured } from '../../src/render/fnapi.js';
-import { loadComposition } from '../../src/render/service.js';
-import { loadAllYaml } from '../../src/render/yaml.js';
+} from '../../src/platform/render/converge.js';
+import type { JsonObject, Unstructured } from '../../src/engine/render/fnapi.js';
+import { loadComposition } from '../../src/platform/render/service.js';
+import { loadAllYaml } from '../../src/engine/render/yaml.js';
 
 const dir = new URL('../../examples/', import.meta.url);
 const examples = readdirSync(dir)

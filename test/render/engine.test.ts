@@ -1,10 +1,10 @@
-import { render, RenderError, RENDER_CONDITION_TIME } from '../../src/render/engine.js';
+import { render, RenderError, RENDER_CONDITION_TIME } from '../../src/engine/render/engine.js';
 import type {
   CompositionFunction,
   FnState,
   RunFunctionRequest,
   Unstructured,
-} from '../../src/render/fnapi.js';
+} from '../../src/engine/render/fnapi.js';
 
 const xr: Unstructured = {
   apiVersion: 'example.org/v1',

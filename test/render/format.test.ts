@@ -1,7 +1,7 @@
-import { render } from '../../src/render/engine.js';
-import { formatRenderOutput } from '../../src/render/format.js';
-import { goNumberText, goYamlMarshal, goYamlSortKeys } from '../../src/render/goyaml.js';
-import type { CompositionFunction, Unstructured } from '../../src/render/fnapi.js';
+import { render } from '../../src/engine/render/engine.js';
+import { formatRenderOutput } from '../../src/engine/render/format.js';
+import { goNumberText, goYamlMarshal, goYamlSortKeys } from '../../src/engine/render/goyaml.js';
+import type { CompositionFunction, Unstructured } from '../../src/engine/render/fnapi.js';
 
 // Expected texts below were produced by go.yaml.in/yaml/v2 v2.4.2 through sigs.k8s.io/yaml's JSONToYAML steps.
 describe('Go YAML marshalling quirks', () => {

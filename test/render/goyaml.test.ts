@@ -1,4 +1,4 @@
-import { goYamlKeyLess, goYamlMarshal, goYamlSortKeys } from '../../src/render/goyaml.js';
+import { goYamlKeyLess, goYamlMarshal, goYamlSortKeys } from '../../src/engine/render/goyaml.js';
 
 // The expected texts below were printed by the implementation that predates the ASCII fast paths, the
 // caches and the string builder, so they pin those shortcuts to the same bytes.

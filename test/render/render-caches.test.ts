@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { Flavor } from '../../src/compose/flavor.js';
-import { claimToXr } from '../../src/render/claim.js';
-import { convergeClaim } from '../../src/render/converge.js';
-import { render, type RenderResult } from '../../src/render/engine.js';
-import type { CompositionFunction, FnState, Unstructured } from '../../src/render/fnapi.js';
-import { defaultFunctions } from '../../src/render/index.js';
-import { patchAndTransform } from '../../src/render/pt/index.js';
-import { loadYaml } from '../../src/render/yaml.js';
+import type { Flavor } from '../../src/platform/compose/flavor.js';
+import { claimToXr } from '../../src/platform/render/claim.js';
+import { convergeClaim } from '../../src/platform/render/converge.js';
+import { render, type RenderResult } from '../../src/engine/render/engine.js';
+import type { CompositionFunction, FnState, Unstructured } from '../../src/engine/render/fnapi.js';
+import { defaultFunctions } from '../../src/engine/render/index.js';
+import { patchAndTransform } from '../../src/engine/render/pt/index.js';
+import { loadYaml } from '../../src/engine/render/yaml.js';
 import { loadExample } from '../support/render.js';
 
 /**

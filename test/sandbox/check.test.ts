@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsYaml from 'js-yaml';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { claimToXr } from '../../src/render/claim.js';
-import { notYetOnComposite } from '../../src/sandbox/check.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { claimToXr } from '../../src/platform/render/claim.js';
+import { notYetOnComposite } from '../../src/ops/sandbox/check.js';
 
 const repo = new URL('../..', import.meta.url).pathname;
 const dev = (): Unstructured =>

@@ -1,5 +1,10 @@
 import { resolve } from 'node:path';
-import { formatSchemaError, loadCrdIndex, validateObject, type CrdIndex } from '../../src/schema/index.js';
+import {
+  formatSchemaError,
+  loadCrdIndex,
+  validateObject,
+  type CrdIndex,
+} from '../../src/engine/schema/index.js';
 
 const CRDS = resolve(process.cwd(), '..', 'shared', 'crds');
 

@@ -1,4 +1,4 @@
-import { applyDefaults, type JSONSchemaProps } from '../../src/schema/index.js';
+import { applyDefaults, type JSONSchemaProps } from '../../src/engine/schema/index.js';
 
 const schema: JSONSchemaProps = {
   type: 'object',

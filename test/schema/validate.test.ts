@@ -1,4 +1,4 @@
-import { formatSchemaError, validate, type JSONSchemaProps } from '../../src/schema/index.js';
+import { formatSchemaError, validate, type JSONSchemaProps } from '../../src/engine/schema/index.js';
 
 const obj = (
   properties: Record<string, JSONSchemaProps>,

@@ -30,8 +30,8 @@ import {
   SERVED_COMMANDS,
   type ServeRequest,
   type ServeResponse,
-} from '../../src/server/protocol.js';
-import { serve, stamp, type RunningServer } from '../../src/server/server.js';
+} from '../../src/ops/server/protocol.js';
+import { serve, stamp, type RunningServer } from '../../src/ops/server/server.js';
 // @ts-expect-error plain JavaScript without declarations (bin/ runs without TypeScript tooling)
 import * as nodeClient from '../../bin/server-client.js';
 

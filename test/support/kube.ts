@@ -1,13 +1,17 @@
 /**
- * A real etcd + kube-apiserver per suite (src/sandbox/cluster.ts), and kubectl against it.
+ * A real etcd + kube-apiserver per suite (src/ops/sandbox/cluster.ts), and kubectl against it.
  *
  * Suites that need them use `describeKube`: when the binaries are absent it skips with a one-line
  * note, unless ENVSTACK_REQUIRE_TOOLS=1 (CI), where a missing binary fails the suite instead.
  */
 import { spawnSync } from 'node:child_process';
 import { KubeConfig } from '@kubernetes/client-node';
-import { startKubeCluster, type KubeCluster, type KubeClusterOptions } from '../../src/sandbox/cluster.js';
-import { missingTools, tool, INSTALL_COMMAND } from '../../src/sandbox/tools.js';
+import {
+  startKubeCluster,
+  type KubeCluster,
+  type KubeClusterOptions,
+} from '../../src/ops/sandbox/cluster.js';
+import { missingTools, tool, INSTALL_COMMAND } from '../../src/ops/sandbox/tools.js';
 
 export const KUBE_TOOLS = ['etcd', 'kube-apiserver', 'kubectl'] as const;
 const required = process.env.ENVSTACK_REQUIRE_TOOLS === '1';
@@ -76,7 +80,7 @@ export async function startKube(options: KubeClusterOptions = {}): Promise<Kube>
   return Object.assign(cluster, { kc, kubectl, kubectlOk });
 }
 
-/** What a whole sandbox (src/sandbox) runs: the control plane, Crossplane core and the functions. */
+/** What a whole sandbox (src/ops/sandbox) runs: the control plane, Crossplane core and the functions. */
 export const SANDBOX_TOOLS = [
   'etcd',
   'kube-apiserver',

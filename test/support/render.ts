@@ -1,8 +1,8 @@
 import yaml from 'js-yaml';
 import { readFileSync } from 'node:fs';
-import type { Flavor } from '../../src/compose/flavor.js';
-import type { Unstructured } from '../../src/render/fnapi.js';
-import { renderClaim } from '../../src/render/service.js';
+import type { Flavor } from '../../src/platform/compose/flavor.js';
+import type { Unstructured } from '../../src/engine/render/fnapi.js';
+import { renderClaim } from '../../src/platform/render/service.js';
 
 export const examplesDir = new URL('../../examples/', import.meta.url);
 

@@ -3,15 +3,15 @@
  * Crossplane: the XR kind, and in the claim flavor the claim kind. Schemas are the XRD's with the
  * fields Crossplane adds (composition refs, update policy, claimRef and resourceRefs — under
  * spec.crossplane for a v2 namespaced XR — conditions, connection details) and the printer columns
- * it adds after the XRD's own. The claim and namespaced-XR schemas are src/validate/crd.ts's port of
+ * it adds after the XRD's own. The claim and namespaced-XR schemas are src/platform/validate/crd.ts's port of
  * Crossplane's generator. Replace this module with the CRDs a real Crossplane writes when one runs.
  */
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import type { Flavor } from '../../src/compose/flavor.js';
-import { API_VERSION, apiNames, DEFAULT_GROUP } from '../../src/compose/xrd.js';
-import type { JSONSchemaProps } from '../../src/schema/index.js';
-import { platformEnvironmentCrdSchema } from '../../src/validate/crd.js';
+import type { Flavor } from '../../src/platform/compose/flavor.js';
+import { API_VERSION, apiNames, DEFAULT_GROUP } from '../../src/platform/compose/xrd.js';
+import type { JSONSchemaProps } from '../../src/engine/schema/index.js';
+import { platformEnvironmentCrdSchema } from '../../src/platform/validate/crd.js';
 
 interface PrinterColumn {
   name: string;

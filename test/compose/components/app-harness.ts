@@ -1,21 +1,21 @@
 /**
  * Renders the application-side components through the real pipeline (P&T, cel-filter, auto-ready
- * as implemented in src/render) for a claim, and checks what comes out against the provider CRDs.
+ * as implemented in src/engine/render) for a claim, and checks what comes out against the provider CRDs.
  */
 import { App, Chart } from 'cdk8s';
-import { specSchema, type PlatformEnvironmentSpecInput } from '../../../src/api/schema.js';
-import { encryption } from '../../../src/compose/components/encryption.js';
-import { network } from '../../../src/compose/components/network.js';
-import { security } from '../../../src/compose/components/security.js';
-import { storage } from '../../../src/compose/components/storage.js';
-import { elbLogDeliveryEnvironmentPatches } from '../../../src/compose/components/loadbalancer.js';
-import { userDataEnvironmentPatches } from '../../../src/compose/components/userdata.js';
-import { PlatformComposition } from '../../../src/compose/composition.js';
-import type { Flavor } from '../../../src/compose/flavor.js';
-import { RESOURCE_LABEL, Stack, type Component } from '../../../src/compose/resource.js';
-import type { JsonObject } from '../../../src/render/fnapi.js';
-import { defaultFunctions, render } from '../../../src/render/index.js';
-import { loadCrdIndex, validateObject, type CrdIndex } from '../../../src/schema/index.js';
+import { specSchema, type PlatformEnvironmentSpecInput } from '../../../src/platform/api/schema.js';
+import { encryption } from '../../../src/platform/compose/components/encryption.js';
+import { network } from '../../../src/platform/compose/components/network.js';
+import { security } from '../../../src/platform/compose/components/security.js';
+import { storage } from '../../../src/platform/compose/components/storage.js';
+import { elbLogDeliveryEnvironmentPatches } from '../../../src/platform/compose/components/loadbalancer.js';
+import { userDataEnvironmentPatches } from '../../../src/platform/compose/components/userdata.js';
+import { PlatformComposition } from '../../../src/platform/compose/composition.js';
+import type { Flavor } from '../../../src/platform/compose/flavor.js';
+import { RESOURCE_LABEL, Stack, type Component } from '../../../src/platform/compose/resource.js';
+import type { JsonObject } from '../../../src/engine/render/fnapi.js';
+import { defaultFunctions, render } from '../../../src/engine/render/index.js';
+import { loadCrdIndex, validateObject, type CrdIndex } from '../../../src/engine/schema/index.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';

@@ -1,6 +1,10 @@
-import { BASTION_ASG, BASTION_LAUNCH_TEMPLATE, bastion } from '../../../src/compose/components/bastion.js';
-import { flavors } from '../../../src/compose/flavor.js';
-import type { JsonObject } from '../../../src/render/fnapi.js';
+import {
+  BASTION_ASG,
+  BASTION_LAUNCH_TEMPLATE,
+  bastion,
+} from '../../../src/platform/compose/components/bastion.js';
+import { flavors } from '../../../src/platform/compose/flavor.js';
+import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import { buildWith, forProvider, policies, renderStack, renderedOf, expectSound } from './app-harness.js';
 
 const mine = ['bastion'] as const;

@@ -1,7 +1,11 @@
-import { CONFIG_DELIVERY_FREQUENCY, TRAIL, compliance } from '../../../src/compose/components/compliance.js';
-import { observability } from '../../../src/compose/components/observability.js';
-import { flavors } from '../../../src/compose/flavor.js';
-import type { JsonObject } from '../../../src/render/fnapi.js';
+import {
+  CONFIG_DELIVERY_FREQUENCY,
+  TRAIL,
+  compliance,
+} from '../../../src/platform/compose/components/compliance.js';
+import { observability } from '../../../src/platform/compose/components/observability.js';
+import { flavors } from '../../../src/platform/compose/flavor.js';
+import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import {
   ACCOUNT,
   REGION,

@@ -1,7 +1,12 @@
-import { compute, APP_ASG, APP_LAUNCH_TEMPLATE, APP_ROLE } from '../../../src/compose/components/compute.js';
-import { loadBalancer } from '../../../src/compose/components/loadbalancer.js';
-import { flavors } from '../../../src/compose/flavor.js';
-import type { JsonObject } from '../../../src/render/fnapi.js';
+import {
+  compute,
+  APP_ASG,
+  APP_LAUNCH_TEMPLATE,
+  APP_ROLE,
+} from '../../../src/platform/compose/components/compute.js';
+import { loadBalancer } from '../../../src/platform/compose/components/loadbalancer.js';
+import { flavors } from '../../../src/platform/compose/flavor.js';
+import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import {
   REGION,
   buildWith,

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { database, parameterGroupFamily } from '../../../src/compose/components/database.js';
-import { encryption } from '../../../src/compose/components/encryption.js';
-import { network } from '../../../src/compose/components/network.js';
-import { security } from '../../../src/compose/components/security.js';
-import { storage } from '../../../src/compose/components/storage.js';
-import { flavors, type Flavor } from '../../../src/compose/flavor.js';
-import { Stack } from '../../../src/compose/resource.js';
-import type { JsonObject, Unstructured } from '../../../src/render/index.js';
+import { database, parameterGroupFamily } from '../../../src/platform/compose/components/database.js';
+import { encryption } from '../../../src/platform/compose/components/encryption.js';
+import { network } from '../../../src/platform/compose/components/network.js';
+import { security } from '../../../src/platform/compose/components/security.js';
+import { storage } from '../../../src/platform/compose/components/storage.js';
+import { flavors, type Flavor } from '../../../src/platform/compose/flavor.js';
+import { Stack } from '../../../src/platform/compose/resource.js';
+import type { JsonObject, Unstructured } from '../../../src/engine/render/index.js';
 import {
   byName,
   connectionDetails,

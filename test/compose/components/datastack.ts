@@ -5,14 +5,24 @@
  */
 import { resolve } from 'node:path';
 import { App, Chart } from 'cdk8s';
-import { specSchema, type PlatformEnvironmentSpecInput } from '../../../src/api/schema.js';
-import { PlatformComposition } from '../../../src/compose/composition.js';
-import type { Flavor } from '../../../src/compose/flavor.js';
-import { RESOURCE_LABEL, type Stack } from '../../../src/compose/resource.js';
-import { apiNames } from '../../../src/compose/xrd.js';
-import { defaultFunctions, render, type JsonObject, type Unstructured } from '../../../src/render/index.js';
-import { patchAndTransform } from '../../../src/render/pt/index.js';
-import { formatSchemaError, loadCrdIndex, validateObject, type CrdIndex } from '../../../src/schema/index.js';
+import { specSchema, type PlatformEnvironmentSpecInput } from '../../../src/platform/api/schema.js';
+import { PlatformComposition } from '../../../src/platform/compose/composition.js';
+import type { Flavor } from '../../../src/platform/compose/flavor.js';
+import { RESOURCE_LABEL, type Stack } from '../../../src/platform/compose/resource.js';
+import { apiNames } from '../../../src/platform/compose/xrd.js';
+import {
+  defaultFunctions,
+  render,
+  type JsonObject,
+  type Unstructured,
+} from '../../../src/engine/render/index.js';
+import { patchAndTransform } from '../../../src/engine/render/pt/index.js';
+import {
+  formatSchemaError,
+  loadCrdIndex,
+  validateObject,
+  type CrdIndex,
+} from '../../../src/engine/schema/index.js';
 
 export const CRDS = resolve(process.cwd(), '..', 'shared', 'crds');
 

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import { database } from '../../../src/compose/components/database.js';
-import { dr } from '../../../src/compose/components/dr.js';
-import { encryption } from '../../../src/compose/components/encryption.js';
-import { network } from '../../../src/compose/components/network.js';
-import { security } from '../../../src/compose/components/security.js';
-import { storage } from '../../../src/compose/components/storage.js';
-import { flavors, type Flavor } from '../../../src/compose/flavor.js';
-import type { PlatformEnvironmentSpecInput } from '../../../src/api/schema.js';
-import { Stack } from '../../../src/compose/resource.js';
-import type { JsonObject, Unstructured } from '../../../src/render/index.js';
+import { database } from '../../../src/platform/compose/components/database.js';
+import { dr } from '../../../src/platform/compose/components/dr.js';
+import { encryption } from '../../../src/platform/compose/components/encryption.js';
+import { network } from '../../../src/platform/compose/components/network.js';
+import { security } from '../../../src/platform/compose/components/security.js';
+import { storage } from '../../../src/platform/compose/components/storage.js';
+import { flavors, type Flavor } from '../../../src/platform/compose/flavor.js';
+import type { PlatformEnvironmentSpecInput } from '../../../src/platform/api/schema.js';
+import { Stack } from '../../../src/platform/compose/resource.js';
+import type { JsonObject, Unstructured } from '../../../src/engine/render/index.js';
 import { byName, danglingSelectors, observedFrom, renderStack, sampleXr, schemaErrors } from './datastack.js';
 
 function stackFor(flavor: Flavor): Stack {

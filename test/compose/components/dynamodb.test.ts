@@ -1,5 +1,5 @@
-import { TABLE, dynamodb } from '../../../src/compose/components/dynamodb.js';
-import { flavors } from '../../../src/compose/flavor.js';
+import { TABLE, dynamodb } from '../../../src/platform/compose/components/dynamodb.js';
+import { flavors } from '../../../src/platform/compose/flavor.js';
 import {
   buildWith,
   danglingSelectors,

@@ -1,13 +1,13 @@
-import { compute } from '../../../src/compose/components/compute.js';
+import { compute } from '../../../src/platform/compose/components/compute.js';
 import {
   ALB,
   CERTIFICATE,
   ELB_LOG_DELIVERY_SERVICE,
   lbStatus,
   loadBalancer,
-} from '../../../src/compose/components/loadbalancer.js';
-import { flavors } from '../../../src/compose/flavor.js';
-import type { JsonObject } from '../../../src/render/fnapi.js';
+} from '../../../src/platform/compose/components/loadbalancer.js';
+import { flavors } from '../../../src/platform/compose/flavor.js';
+import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import {
   ACCOUNT,
   buildWith,

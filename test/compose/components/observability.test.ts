@@ -1,14 +1,18 @@
-import { bastion } from '../../../src/compose/components/bastion.js';
-import { compute } from '../../../src/compose/components/compute.js';
-import { database } from '../../../src/compose/components/database.js';
-import { dynamodb } from '../../../src/compose/components/dynamodb.js';
-import { loadBalancer } from '../../../src/compose/components/loadbalancer.js';
-import { ALARM_TOPIC, APP_LOG_GROUP, observability } from '../../../src/compose/components/observability.js';
-import { serverless } from '../../../src/compose/components/serverless.js';
-import { flavors } from '../../../src/compose/flavor.js';
-import { logRetentionValues } from '../../../src/api/profiles.js';
-import { buildLambdaArtifact, type LambdaArtifact } from '../../../src/lambda/index.js';
-import type { JsonObject } from '../../../src/render/fnapi.js';
+import { bastion } from '../../../src/platform/compose/components/bastion.js';
+import { compute } from '../../../src/platform/compose/components/compute.js';
+import { database } from '../../../src/platform/compose/components/database.js';
+import { dynamodb } from '../../../src/platform/compose/components/dynamodb.js';
+import { loadBalancer } from '../../../src/platform/compose/components/loadbalancer.js';
+import {
+  ALARM_TOPIC,
+  APP_LOG_GROUP,
+  observability,
+} from '../../../src/platform/compose/components/observability.js';
+import { serverless } from '../../../src/platform/compose/components/serverless.js';
+import { flavors } from '../../../src/platform/compose/flavor.js';
+import { logRetentionValues } from '../../../src/platform/api/profiles.js';
+import { buildLambdaArtifact, type LambdaArtifact } from '../../../src/platform/lambda/index.js';
+import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import {
   ACCOUNT,
   REGION,

@@ -1,14 +1,14 @@
-import { dynamodb } from '../../../src/compose/components/dynamodb.js';
+import { dynamodb } from '../../../src/platform/compose/components/dynamodb.js';
 import {
   API_EXECUTION_ARN_STATUS,
   DLQ,
   LAMBDA_CODE,
   functions,
   serverless,
-} from '../../../src/compose/components/serverless.js';
-import { flavors } from '../../../src/compose/flavor.js';
-import { buildLambdaArtifact, type LambdaArtifact } from '../../../src/lambda/index.js';
-import type { JsonObject } from '../../../src/render/fnapi.js';
+} from '../../../src/platform/compose/components/serverless.js';
+import { flavors } from '../../../src/platform/compose/flavor.js';
+import { buildLambdaArtifact, type LambdaArtifact } from '../../../src/platform/lambda/index.js';
+import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import {
   ACCOUNT,
   REGION,

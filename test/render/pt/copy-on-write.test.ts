@@ -1,6 +1,6 @@
-import { deepCopy, roundTripPreserveInts, type GoMap } from '../../../src/render/pt/govalue.js';
-import type { Patch } from '../../../src/render/pt/input.js';
-import { applyFromFieldPathPatch, type Holder } from '../../../src/render/pt/patches.js';
+import { deepCopy, roundTripPreserveInts, type GoMap } from '../../../src/engine/render/pt/govalue.js';
+import type { Patch } from '../../../src/engine/render/pt/input.js';
+import { applyFromFieldPathPatch, type Holder } from '../../../src/engine/render/pt/patches.js';
 import { rng } from '../../support/random.js';
 
 /**

@@ -1,5 +1,5 @@
-import { Paved, parseFieldPath, segmentsString } from '../../../src/render/pt/index.js';
-import { mergeValues } from '../../../src/render/pt/merge.js';
+import { Paved, parseFieldPath, segmentsString } from '../../../src/engine/render/pt/index.js';
+import { mergeValues } from '../../../src/engine/render/pt/merge.js';
 
 // crossplane-runtime pkg/fieldpath (fieldpath.go lexer, paved.go, merge.go over mergo v1.0.2).
 describe('fieldpath.Parse', () => {

@@ -1,5 +1,5 @@
-import type { RunFunctionRequest } from '../../../src/render/fnapi.js';
-import { ENVIRONMENT_CONTEXT_KEY, patchAndTransform } from '../../../src/render/pt/index.js';
+import type { RunFunctionRequest } from '../../../src/engine/render/fnapi.js';
+import { ENVIRONMENT_CONTEXT_KEY, patchAndTransform } from '../../../src/engine/render/pt/index.js';
 
 // Behaviour of fn.go RunFunction (function-patch-and-transform release-0.10; v0.10.9 has the same Go code).
 const XR = {

@@ -1,4 +1,4 @@
-import { formatFloat, sprintf } from '../../../src/render/pt/index.js';
+import { formatFloat, sprintf } from '../../../src/engine/render/pt/index.js';
 
 // Expected strings follow Go's fmt (print.go / format.go) and strconv.FormatFloat rules.
 describe('Go fmt subset (fmt.Sprintf)', () => {

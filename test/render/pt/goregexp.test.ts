@@ -1,5 +1,5 @@
 import { RE2JS } from 're2js';
-import { compileGoRegexp, plainPatternGroups } from '../../../src/render/pt/goregexp.js';
+import { compileGoRegexp, plainPatternGroups } from '../../../src/engine/render/pt/goregexp.js';
 import { rng } from '../../support/random.js';
 
 const PIECES = [

@@ -1,5 +1,5 @@
-import { resolveTransforms } from '../../../src/render/pt/transforms.js';
-import type { Transform } from '../../../src/render/pt/input.js';
+import { resolveTransforms } from '../../../src/engine/render/pt/transforms.js';
+import type { Transform } from '../../../src/engine/render/pt/input.js';
 
 // transforms.go (Resolve, ResolveMath/Map/Match/String/Convert) from function-patch-and-transform release-0.10.
 const run = (t: Partial<Transform> & { type: string }, input: unknown) =>
