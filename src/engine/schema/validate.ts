@@ -35,11 +35,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * Whether the apiserver decodes the JSON number V as an integer: an integral value that fits int64
  * (a bigger one, such as 1e20, is decoded as a float64 and is no `integer`).
  */
-export function isJsonInteger(v: number): boolean {
+function isJsonInteger(v: number): boolean {
   return Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63;
 }
 
-export function jsonTypeOf(v: unknown): string {
+function jsonTypeOf(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'number') return isJsonInteger(v) ? 'integer' : 'number';

@@ -2,7 +2,7 @@
 import type { JsonObject, Unstructured } from '../../core/json.js';
 import { isObject } from '../../core/json.js';
 
-export const RESOURCE_NAME_ANNOTATION = 'crossplane.io/composition-resource-name';
+const RESOURCE_NAME_ANNOTATION = 'crossplane.io/composition-resource-name';
 export const COMPONENT_LABEL = 'envstack.dev/component';
 export const EXTERNAL_NAME = 'crossplane.io/external-name';
 
@@ -68,7 +68,7 @@ export function resolveReference(resources: readonly CostResource[], ref: unknow
 }
 
 /** Every selector or ref under `obj` (any depth), with its field name. */
-export function referencesIn(obj: unknown, field = ''): { field: string; ref: JsonObject }[] {
+function referencesIn(obj: unknown, field = ''): { field: string; ref: JsonObject }[] {
   if (Array.isArray(obj)) return obj.flatMap((v) => referencesIn(v, field));
   if (!isObject(obj)) return [];
   return Object.entries(obj).flatMap(([k, v]) => {
