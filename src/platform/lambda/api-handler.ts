@@ -41,8 +41,8 @@ export type ApiHandler = (
   context: LambdaContext,
 ) => Promise<ApiGatewayProxyResult>;
 
-const DEFAULT_METRICS_LIMIT = 20;
-const MAX_METRICS_LIMIT = 100;
+export const DEFAULT_METRICS_LIMIT = 20;
+export const MAX_METRICS_LIMIT = 100;
 
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
 const ISO_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
@@ -77,7 +77,7 @@ function normalisePath(path: string | undefined): string {
   return trimmed === '' ? '/' : trimmed;
 }
 
-function parseMetricsQuery(params: ApiGatewayProxyEvent['queryStringParameters']): MetricsQuery {
+export function parseMetricsQuery(params: ApiGatewayProxyEvent['queryStringParameters']): MetricsQuery {
   const name = params?.name?.trim();
   if (!name) throw new BadRequest("query parameter 'name' is required");
   if (!NAME_PATTERN.test(name)) {
@@ -107,7 +107,7 @@ function parseMetricsQuery(params: ApiGatewayProxyEvent['queryStringParameters']
   return { name, since, limit };
 }
 
-function buildMetricsQueryInput(tableName: string, query: MetricsQuery): QueryInput {
+export function buildMetricsQueryInput(tableName: string, query: MetricsQuery): QueryInput {
   const values: Record<string, AttributeValue> = { ':pk': { S: query.name } };
   let condition = '#pk = :pk';
   if (query.since) {
@@ -134,7 +134,7 @@ function num(attr: AttributeValue | undefined): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-function toMetricPoint(item: DynamoItem): MetricPoint {
+export function toMetricPoint(item: DynamoItem): MetricPoint {
   return {
     timestamp: str(item.sk) ?? '',
     value: num(item.value),

@@ -77,10 +77,10 @@ export type MetricAggregatorHandler = (
   context: LambdaContext,
 ) => Promise<AggregationSummary>;
 
-const BATCH_WRITE_LIMIT = 25;
-const MAX_QUERIES_PER_REQUEST = 500;
-const DEFAULT_WINDOW_MINUTES = 15;
-const DEFAULT_RETENTION_DAYS = 30;
+export const BATCH_WRITE_LIMIT = 25;
+export const MAX_QUERIES_PER_REQUEST = 500;
+export const DEFAULT_WINDOW_MINUTES = 15;
+export const DEFAULT_RETENTION_DAYS = 30;
 const MAX_PAGES = 100;
 const SECONDS_PER_DAY = 86_400;
 const QUERY_ID_PATTERN = /^[a-z][a-zA-Z0-9_]{0,254}$/;
@@ -147,7 +147,7 @@ export function parseMetricQueries(raw: string): MetricQueryConfig[] {
   });
 }
 
-function readAggregatorConfig(env: Env): AggregatorConfig {
+export function readAggregatorConfig(env: Env): AggregatorConfig {
   return {
     tableName: requireEnv(env, 'TABLE_NAME'),
     environment: env.ENVIRONMENT?.trim() || undefined,
@@ -168,7 +168,7 @@ export function aggregate(stat: string, values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-function toMetricDataQuery(query: MetricQueryConfig): MetricDataQuery {
+export function toMetricDataQuery(query: MetricQueryConfig): MetricDataQuery {
   const dimensions = Object.entries(query.dimensions ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([Name, Value]) => ({ Name, Value }));
