@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { updateDocs } from '../../src/platform/docs/generate.js';
 import { validateClaim } from '../../src/platform/validate/index.js';
+import { rules } from '../../src/platform/guardrails/index.js';
 import { loadAllYaml } from '../../src/engine/index.js';
 import { repoRoot } from '../delivery/helm.js';
 
@@ -64,6 +65,14 @@ describe('README.md', () => {
     const two = blocks(section(readme, 'The two commands'))[0].body;
     expect(two).toMatch(/^npm install && npm start\s+#/m);
     expect(two).toMatch(/^npm test\s+#/m);
+  });
+
+  it('counts the guardrails and the conformance recordings as the code does', () => {
+    const recordings = Object.keys(JSON.parse(read('test/conformance/golden/index.json')) as object);
+    expect(readme).toContain(`${rules.length} rules`);
+    expect(read('docs/guardrails.md')).toContain(`${rules.length} rules`);
+    expect(readme).toContain(`${recordings.length} recordings`);
+    expect(read('docs/testing.md')).toContain(`${recordings.length} recordings`);
   });
 
   it('links the full limits, the CLI reference and the install guide', () => {
