@@ -84,8 +84,8 @@ async function cmdSynth(args: string[]): Promise<number> {
   const files = writeSynthesized(root, await synthesize({ group: values.group }));
   const { synthChart } = await import('../platform/delivery/index.js');
   files.push(...synthChart(root));
-  const { updateReadme } = await import('../platform/docs/readme.js');
-  if (await updateReadme(root)) files.push('README.md');
+  const { updateDocs } = await import('../platform/docs/generate.js');
+  files.push(...(await updateDocs(root)));
   for (const f of files) console.log(`wrote ${f}`);
   return 0;
 }
