@@ -62,7 +62,9 @@ function decode(message) {
 
 /** The server's answer to this command line, or undefined when it is to run in-process. */
 export function viaServer(root, argv) {
-  if (!SERVED_COMMANDS.has(argv[0]) || argv.includes('-') || process.env.ENVSTACK_NO_SERVER) return undefined;
+  // stdin, and the kubeconfig of --crds-from-cluster, are this process's: no server reads them.
+  const local = argv.includes('-') || argv.includes('--crds-from-cluster');
+  if (!SERVED_COMMANDS.has(argv[0]) || local || process.env.ENVSTACK_NO_SERVER) return undefined;
   const address = readAddress(addressFile(root));
   if (!address) return undefined;
   return new Promise((done) => {

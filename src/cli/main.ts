@@ -23,7 +23,7 @@ Usage:
   envstack synth [--group GROUP] [--out DIR]
   envstack render CLAIM [--observed FILE|DIR] [--flavor claim|namespaced] [-r] [--summary]
   envstack render CLAIM --converge [--max-rounds N]
-  envstack validate FILE... [--flavor claim|namespaced|both] [--crds DIR]
+  envstack validate FILE... [--flavor claim|namespaced|both] [--crds DIR | --crds-from-cluster]
   envstack lint [CLAIM...|DIR] [-o text|json|sarif] [--flavor claim|namespaced|both] [--rendered FILE|-] [--budget-error-factor N]
   envstack graph CLAIM [-o mermaid|dot] [--flavor claim|namespaced]
   envstack cost CLAIM... [--usage FILE] [--prices FILE]... [--format text|markdown|json]
@@ -186,12 +186,19 @@ async function cmdValidate(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { flavor: { type: 'string' }, crds: { type: 'string' }, group: { type: 'string' } },
+    options: {
+      flavor: { type: 'string' },
+      crds: { type: 'string' },
+      'crds-from-cluster': { type: 'boolean' },
+      group: { type: 'string' },
+    },
   });
   if (positionals.length === 0) throw new UsageError('validate takes one or more FILEs');
   const flavors = flavorOf(values.flavor, true);
-  const { validateClaimIn, formatProblem, validateRendered, crdIndex } =
-    await import('../platform/validate/index.js');
+  const { validateClaimIn, formatProblem, validateRendered } = await import('../platform/validate/index.js');
+  const { validateCrdIndex } = await import('./cluster-crds.js');
+  const crds = await validateCrdIndex({ crds: values.crds, fromCluster: values['crds-from-cluster'] });
+  if ('error' in crds) throw new UsageError(crds.error);
   const { renderClaim } = await import('../platform/render/service.js');
   const { RenderError } = await import('../engine/index.js');
   let failed = 0;
@@ -212,7 +219,7 @@ async function cmdValidate(args: string[]): Promise<number> {
       for (const flavor of flavors) {
         try {
           const result = await renderClaim({ claim: doc, flavor, group: values.group });
-          const rendered = validateRendered(result.composed, crdIndex(values.crds));
+          const rendered = validateRendered(result.composed, crds.index());
           lines.push(...rendered.map((p) => `${file}: [${flavor}] ${p.path}: ${p.message}`));
         } catch (e) {
           if (!(e instanceof RenderError)) throw e;

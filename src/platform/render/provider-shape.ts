@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type JSONSchemaProps, ANNOTATION_COMPOSITION_RESOURCE_NAME } from '../../engine/index.js';
-import { crdIndex } from '../validate/index.js';
+import { schemaIndex } from '../validate/index.js';
 import { type JsonObject, type Unstructured, cloneJson, isObject } from '../../core/json.js';
 
 type JsonValue = unknown;
@@ -171,7 +171,7 @@ function atProviderSchemas(desired: Unstructured): {
 } {
   let schema: JSONSchemaProps | undefined;
   try {
-    schema = crdIndex().get(desired.apiVersion ?? '', desired.kind ?? '')?.schema;
+    schema = schemaIndex().get(desired.apiVersion ?? '', desired.kind ?? '')?.schema;
   } catch {
     schema = undefined;
   }

@@ -20,6 +20,7 @@ import {
 } from '../../engine/index.js';
 import { platformEnvironmentCrdSchema } from './crd.js';
 import { PACKAGE_ROOT } from '../../core/paths.js';
+import { bundledCrds, crdIndexOf } from './bundle.js';
 
 export interface Problem {
   /** Dotted field path, e.g. `spec.network.cidr`, or a resource name and path for rendered objects. */
@@ -36,12 +37,14 @@ export function formatProblem(file: string, p: Problem): string {
 
 const repoRoot = PACKAGE_ROOT;
 
-/** The provider and Crossplane CRDs: --crds, $ENVSTACK_CRDS, or the shared folder beside the repo. */
+/** A folder of full provider and Crossplane CRDs: $ENVSTACK_CRDS, or the shared folder beside the repo
+ *  (what the sandbox applies to its cluster). */
 export function defaultCrdDir(): string {
   return process.env.ENVSTACK_CRDS ?? join(repoRoot, '..', 'shared', 'crds');
 }
 
 let cachedIndex: { dir: string; index: CrdIndex } | undefined;
+/** The CRDs in a folder of CRD YAML (default: defaultCrdDir()), indexed with their files. */
 export function crdIndex(dir = defaultCrdDir()): CrdIndex {
   if (!existsSync(dir)) {
     throw new Error(
@@ -50,6 +53,21 @@ export function crdIndex(dir = defaultCrdDir()): CrdIndex {
   }
   if (cachedIndex?.dir !== dir) cachedIndex = { dir, index: loadCrdIndex(dir) };
   return cachedIndex.index;
+}
+
+let bundledIndex: CrdIndex | undefined;
+/** The schemas that ship with the package (schemas/crds.bundle.json.gz): the kinds the Compositions use. */
+export function bundledCrdIndex(): CrdIndex {
+  bundledIndex ??= crdIndexOf(bundledCrds().crds);
+  return bundledIndex;
+}
+
+/**
+ * The schemas composed resources are validated (and rendered) against: the folder `--crds DIR` or
+ * $ENVSTACK_CRDS names, else the bundle that ships with the package.
+ */
+export function schemaIndex(dir = process.env.ENVSTACK_CRDS): CrdIndex {
+  return dir !== undefined ? crdIndex(dir) : bundledCrdIndex();
 }
 
 export interface ValidateClaimOptions {
@@ -154,7 +172,7 @@ function withoutStatus(obj: Unstructured): Unstructured {
 }
 
 /** Checks rendered composed resources against the provider (and Crossplane) CRDs; unknown fields are errors. */
-export function validateRendered(objects: Unstructured[], index: CrdIndex = crdIndex()): Problem[] {
+export function validateRendered(objects: Unstructured[], index: CrdIndex = schemaIndex()): Problem[] {
   const problems: Problem[] = [];
   for (const obj of objects) {
     const name =

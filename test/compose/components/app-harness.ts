@@ -15,17 +15,17 @@ import type { Flavor } from '../../../src/platform/compose/flavor.js';
 import { RESOURCE_LABEL, Stack, type Component } from '../../../src/platform/compose/resource.js';
 import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import { defaultFunctions, render } from '../../../src/engine/render/index.js';
-import { loadCrdIndex, validateObject, type CrdIndex } from '../../../src/engine/schema/index.js';
+import { validateObject, type CrdIndex } from '../../../src/engine/schema/index.js';
+import { bundledCrdIndex } from '../../../src/platform/validate/index.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
 
 const foundation: readonly Component[] = ['network', 'security', 'encryption', 'storage', 'database'];
 
-let crds: CrdIndex | undefined;
+/** The provider schemas that ship with the package (schemas/crds.bundle.json.gz). */
 export function crdIndex(): CrdIndex {
-  crds ??= loadCrdIndex('/work/shared/crds');
-  return crds;
+  return bundledCrdIndex();
 }
 
 export const baseClaim: PlatformEnvironmentSpecInput = {

@@ -3,7 +3,6 @@
  * renders it in-process (P&T, cel-filter, auto-ready) for a sample claim, and validates what comes
  * out against the provider's real CRDs.
  */
-import { resolve } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { specSchema, type PlatformEnvironmentSpecInput } from '../../../src/platform/api/schema.js';
 import { PlatformComposition } from '../../../src/platform/compose/composition.js';
@@ -17,19 +16,12 @@ import {
   type Unstructured,
 } from '../../../src/engine/render/index.js';
 import { patchAndTransform } from '../../../src/engine/render/pt/index.js';
-import {
-  formatSchemaError,
-  loadCrdIndex,
-  validateObject,
-  type CrdIndex,
-} from '../../../src/engine/schema/index.js';
+import { formatSchemaError, validateObject, type CrdIndex } from '../../../src/engine/schema/index.js';
+import { bundledCrdIndex } from '../../../src/platform/validate/index.js';
 
-export const CRDS = resolve(process.cwd(), '..', 'shared', 'crds');
-
-let crdIndex: CrdIndex | undefined;
+/** The provider schemas that ship with the package (schemas/crds.bundle.json.gz). */
 export function crds(): CrdIndex {
-  crdIndex ??= loadCrdIndex(CRDS);
-  return crdIndex;
+  return bundledCrdIndex();
 }
 
 export const VPC_ARN = 'arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0abc';
