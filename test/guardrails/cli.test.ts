@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rules } from '../../src/platform/guardrails/index.js';
-import { lintCommand } from '../../src/cli/lint.js';
+import { main } from '../../src/cli/main.js';
 import { convergeClaim } from '../../src/platform/render/converge.js';
 import type { Unstructured } from '../../src/engine/render/fnapi.js';
 import { formatRenderOutput } from '../../src/engine/render/index.js';
@@ -23,7 +23,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
     return true;
   });
   try {
-    return { code: await lintCommand(argv), out: out.join(''), err: err.join('\n') };
+    return { code: await main(['lint', ...argv]), out: out.join(''), err: err.join('\n') };
   } finally {
     log.mockRestore();
     error.mockRestore();
