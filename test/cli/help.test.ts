@@ -1,34 +1,13 @@
 // Every command of the dispatcher's table answers --help with its usage and examples that run as
 // written, rejects an unknown flag the same way, and docs/cli.md is made from those help texts.
-import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { commandNames, loadCommand, main } from '../../src/cli/main.js';
+import { commandNames, loadCommand } from '../../src/cli/main.js';
 import { cliReference, REFERENCE_FILE } from '../../src/cli/reference.js';
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = jest
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out.push(String(s));
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+import { runCli as run } from './run-cli.js';
 
 /** The command lines of a help text's Examples section, comments dropped. */
 function examplesOf(help: string): string[] {
