@@ -6,7 +6,7 @@ export const synth = defineCommand({
   summary: 'write xrds/ and compositions/ (both flavors) from src/',
   synopsis: ['envstack synth [--group GROUP] [--out DIR]'],
   details: `Synthesizes the XRDs and Compositions of both flavors, the Helm chart's generated templates
-and the README's generated sections, and prints each file it wrote.
+and the generated sections of README.md and docs/, and prints each file it wrote.
 
   --group GROUP   the API group of the XRDs (default platform.envstack.dev)
   --out DIR       write under DIR instead of the package's own folder`,
@@ -18,8 +18,8 @@ and the README's generated sections, and prints each file it wrote.
     const files = writeSynthesized(root, await synthesize({ group: values.group }));
     const { synthChart } = await import('../platform/delivery/index.js');
     files.push(...synthChart(root));
-    const { updateReadme } = await import('../platform/docs/readme.js');
-    if (await updateReadme(root)) files.push('README.md');
+    const { updateDocs } = await import('../platform/docs/generate.js');
+    files.push(...(await updateDocs(root)));
     for (const f of files) console.log(`wrote ${f}`);
     return 0;
   },

@@ -54,6 +54,26 @@ interface Facts {
   dr?: { region: string; nat: number; buckets: number; replicas: number };
 }
 
+// prod profile: 3 AZs, NAT per AZ, m7g.large × 3 (the claim), db.r6g.xlarge Multi-AZ 200 GiB, Config.
+const PROD: Facts = {
+  env: 'prod',
+  region: 'eu-west-1',
+  azs: 3,
+  nat: 3,
+  interfaceEndpoints: 5,
+  app: { type: 'm7g.large', count: 3 },
+  bastion: false,
+  db: { engine: 'postgres', cls: 'db.r6g.xlarge', multiAz: true, storageGiB: 200 },
+  alarms: 15,
+  dashboard: true,
+  serverless: true,
+  emailSubscription: true,
+  buckets: 5,
+  logGroups: 5,
+  logRetentionDays: 365,
+  config: true,
+};
+
 const facts: Record<Example, Facts> = {
   // us-east-1, dev profile: 2 AZs, one NAT, no interface endpoints, t4g.small × 1, db.t4g.micro 20 GiB.
   minimal: {
@@ -114,45 +134,9 @@ const facts: Record<Example, Facts> = {
     logRetentionDays: 30,
     config: false,
   },
-  // prod profile: 3 AZs, NAT per AZ, m7g.large × 3 (the claim), db.r6g.xlarge Multi-AZ 200 GiB, Config.
-  prod: {
-    env: 'prod',
-    region: 'eu-west-1',
-    azs: 3,
-    nat: 3,
-    interfaceEndpoints: 5,
-    app: { type: 'm7g.large', count: 3 },
-    bastion: false,
-    db: { engine: 'postgres', cls: 'db.r6g.xlarge', multiAz: true, storageGiB: 200 },
-    alarms: 15,
-    dashboard: true,
-    serverless: true,
-    emailSubscription: true,
-    buckets: 5,
-    logGroups: 5,
-    logRetentionDays: 365,
-    config: true,
-  },
+  prod: PROD,
   // prod plus DR in eu-central-1: one NAT, a key, log and artifact bucket copies, a Multi-AZ replica.
-  'prod-dr': {
-    env: 'prod',
-    region: 'eu-west-1',
-    azs: 3,
-    nat: 3,
-    interfaceEndpoints: 5,
-    app: { type: 'm7g.large', count: 3 },
-    bastion: false,
-    db: { engine: 'postgres', cls: 'db.r6g.xlarge', multiAz: true, storageGiB: 200 },
-    alarms: 15,
-    dashboard: true,
-    serverless: true,
-    emailSubscription: true,
-    buckets: 5,
-    logGroups: 5,
-    logRetentionDays: 365,
-    config: true,
-    dr: { region: 'eu-central-1', nat: 1, buckets: 2, replicas: 2 },
-  },
+  'prod-dr': { ...PROD, dr: { region: 'eu-central-1', nat: 1, buckets: 2, replicas: 2 } },
 };
 
 /** Expected dollars per `kind|fixed or usage|region`, each item rounded to cents as a bill line is. */

@@ -1,11 +1,12 @@
 /**
- * Every command in the READMEs' shell blocks is exercised as far as this machine allows (there is
- * no cluster): npm scripts exist; `envstack` commands are real CLI commands with accepted flags;
+ * Every command in the shell blocks of the READMEs and docs/*.md is exercised as far as this machine
+ * allows (there is no cluster): npm scripts exist; `envstack` commands are real CLI commands with
+ * accepted flags; `npx tsx` runs a committed script with flags it reads;
  * `helm install|upgrade|template` runs as `helm template` with the same chart, namespace and values;
  * `kubectl apply -f` files are admitted claims; `kubectl get|describe` name a resource the XRD defines;
  * `docker build` has its Dockerfile.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandNames, loadCommand } from '../../src/cli/main.js';
 import { synthesize } from '../../src/platform/compose/app.js';
@@ -13,7 +14,14 @@ import { validateClaim } from '../../src/platform/validate/index.js';
 import { loadAllYaml } from '../../src/engine/render/yaml.js';
 import { helm, installHelm, repoRoot } from './helm.js';
 
-const readmes = ['README.md', join('charts', 'envstack', 'README.md')];
+const readmes = [
+  'README.md',
+  join('charts', 'envstack', 'README.md'),
+  ...readdirSync(join(repoRoot, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => join('docs', f)),
+];
 
 /** Shell commands of ```sh blocks, continuation lines joined, comments dropped. */
 function commands(file: string): string[] {
@@ -53,7 +61,7 @@ describe.each(all)('$file: $command', ({ command }) => {
   test('can be carried out', async () => {
     switch (tool) {
       case 'npm':
-        if (sub === 'install' || sub === 'test' || sub === 'start') break;
+        if (sub === 'install' || sub === 'ci' || sub === 'test' || sub === 'start') break;
         expect(pkg.scripts[sub === 'run' ? rest[0] : sub]).toBeDefined();
         break;
       case 'envstack': {
@@ -63,6 +71,13 @@ describe.each(all)('$file: $command', ({ command }) => {
           const documented = new RegExp(`${flag.split('=')[0]}\\b`).test(usage);
           expect([flag, documented]).toEqual([flag, true]);
         }
+        break;
+      }
+      case 'npx': {
+        expect(sub).toBe('tsx');
+        const script = readFileSync(join(repoRoot, rest[0]), 'utf8');
+        for (const flag of rest.slice(1).filter((w) => w.startsWith('--')))
+          expect([flag, script.includes(`'${flag}'`)]).toEqual([flag, true]);
         break;
       }
       case 'helm': {

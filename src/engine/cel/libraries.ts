@@ -112,7 +112,7 @@ function quote(s: string): string {
   return `"${Array.from(wellFormed, (c: string) => esc[c] ?? c).join('')}"`;
 }
 
-export function formatValue(v: unknown): string {
+function formatValue(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   if (typeof v === 'number') {

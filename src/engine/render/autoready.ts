@@ -29,7 +29,7 @@ const INPUT_KEYS = [
 ];
 
 /** time.ParseDuration's validation, returning its error text or undefined. */
-export function goDurationError(s: string): string | undefined {
+function goDurationError(s: string): string | undefined {
   const q = goQuote(s);
   let rest = s.replace(/^[-+]/, '');
   if (rest === '0') return undefined;

@@ -31,10 +31,10 @@ import {
 } from './unstructured.js';
 
 export const ANNOTATION_COMPOSITION_RESOURCE_NAME = 'crossplane.io/composition-resource-name';
-export const LABEL_COMPOSITE = 'crossplane.io/composite';
-export const LABEL_CLAIM_NAME = 'crossplane.io/claim-name';
-export const LABEL_CLAIM_NAMESPACE = 'crossplane.io/claim-namespace';
-export const RENDER_API_VERSION = 'render.crossplane.io/v1beta1';
+const LABEL_COMPOSITE = 'crossplane.io/composite';
+const LABEL_CLAIM_NAME = 'crossplane.io/claim-name';
+const LABEL_CLAIM_NAMESPACE = 'crossplane.io/claim-namespace';
+const RENDER_API_VERSION = 'render.crossplane.io/v1beta1';
 
 /** render's conditionTime(): every condition it writes carries this instant. */
 export const RENDER_CONDITION_TIME = new Date(Date.UTC(2024, 0, 1, 0, 0, 0));
@@ -162,7 +162,7 @@ function conditionStatus(s: FnCondition['status'] | undefined): string {
 const SYSTEM_CONDITION_TYPES: ReadonlySet<string> = new Set(['Ready', 'Synced', 'Healthy']);
 
 /** resource.StableNAndSomeMore(3, names). */
-export function stableNAndSomeMore(names: string[], n = 3): string {
+function stableNAndSomeMore(names: string[], n = 3): string {
   const sorted = [...names].sort(goStringCompare);
   if (sorted.length > n) return `${sorted.slice(0, n).join(', ')}, and ${sorted.length - n} more`;
   if (sorted.length === n) return `${sorted.slice(0, n - 1).join(', ')}, and ${sorted[n - 1]}`;
@@ -326,11 +326,6 @@ export function render(input: RenderInput): RenderResult {
           },
     input: xrIn,
   };
-}
-
-/** render.SetComposedResourceMetadata. */
-export function setComposedResourceMetadata(cd: Unstructured, xr: Unstructured, name: string): void {
-  applyComposedResourceMetadata(cd, composedResourceMetadata(xr), name);
 }
 
 /** What SetComposedResourceMetadata takes from the XR (the same for every composed resource). */

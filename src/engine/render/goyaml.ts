@@ -195,7 +195,7 @@ const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 
 /** True when the plain scalar `s` would not read back as a string. */
-export function resolvesToNonString(s: string): boolean {
+function resolvesToNonString(s: string): boolean {
   if (s === '') return true;
   const c = s[0];
   const hint = '+-0123456789'.includes(c) ? 'DS' : 'yYnNtTfFoO~'.includes(c) ? 'M' : c === '.' ? '.' : '';

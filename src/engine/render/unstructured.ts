@@ -172,7 +172,7 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-export function getOwnerReferences(u: Unstructured): OwnerReference[] {
+function getOwnerReferences(u: Unstructured): OwnerReference[] {
   const refs = getPath(u, ['metadata', 'ownerReferences']);
   if (!Array.isArray(refs)) return [];
   const out: OwnerReference[] = [];

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:f
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { JSONSchemaProps } from './types.js';
-import { isRecord } from './validate.js';
+import { isObject } from '../../core/json.js';
 
 export interface CrdVersion {
   name: string;
@@ -69,22 +69,22 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 const key = (group: string, kind: string): string => `${group}/${kind}`;
 
 function toEntry(doc: unknown, file?: string): CrdEntry | undefined {
-  if (!isRecord(doc) || doc.kind !== 'CustomResourceDefinition' || !isRecord(doc.spec)) return undefined;
+  if (!isObject(doc) || doc.kind !== 'CustomResourceDefinition' || !isObject(doc.spec)) return undefined;
   const spec = doc.spec;
-  const names = isRecord(spec.names) ? spec.names : {};
+  const names = isObject(spec.names) ? spec.names : {};
   if (typeof spec.group !== 'string' || typeof names.kind !== 'string') return undefined;
   const versions: CrdVersion[] = [];
-  const topSchema = isRecord(spec.validation) ? spec.validation.openAPIV3Schema : undefined;
+  const topSchema = isObject(spec.validation) ? spec.validation.openAPIV3Schema : undefined;
   for (const v of Array.isArray(spec.versions) ? spec.versions : []) {
-    if (!isRecord(v) || typeof v.name !== 'string') continue;
-    const schema = isRecord(v.schema) ? v.schema.openAPIV3Schema : topSchema;
+    if (!isObject(v) || typeof v.name !== 'string') continue;
+    const schema = isObject(v.schema) ? v.schema.openAPIV3Schema : topSchema;
     versions.push({
       name: v.name,
       served: v.served !== false,
       storage: v.storage === true,
       deprecated: v.deprecated === true,
       deprecationWarning: typeof v.deprecationWarning === 'string' ? v.deprecationWarning : undefined,
-      schema: isRecord(schema) ? (schema as JSONSchemaProps) : undefined,
+      schema: isObject(schema) ? (schema as JSONSchemaProps) : undefined,
     });
   }
   return {

@@ -1,10 +1,10 @@
 import type { JSONSchemaProps } from './types.js';
-import { isRecord } from './validate.js';
+import { isObject } from '../../core/json.js';
 
 /** Deep copy of JSON data built from this realm's constructors (structuredClone's objects confuse cel-js in VMs). */
 function clone<T>(v: T): T {
   if (Array.isArray(v)) return v.map(clone) as T;
-  if (isRecord(v)) {
+  if (isObject(v)) {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) out[k] = clone(x);
     return out as T;
@@ -16,7 +16,7 @@ const isNonNullableNull = (v: unknown, s: JSONSchemaProps | undefined): boolean 
 
 function defaultInPlace(x: unknown, s: JSONSchemaProps | undefined): void {
   if (!s) return;
-  if (isRecord(x)) {
+  if (isObject(x)) {
     for (const [key, prop] of Object.entries(s.properties ?? {})) {
       if (prop.default === undefined) continue;
       if (!Object.hasOwn(x, key) || isNonNullableNull(x[key], prop)) x[key] = clone(prop.default);
@@ -46,7 +46,7 @@ function defaultInPlace(x: unknown, s: JSONSchemaProps | undefined): void {
 /** Drops non-nullable nulls that have no default, as the apiserver does after defaulting. */
 function pruneNulls(x: unknown, s: JSONSchemaProps | undefined): void {
   if (!s) return;
-  if (isRecord(x)) {
+  if (isObject(x)) {
     const additional = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
     for (const [key, value] of Object.entries(x)) {
       const prop = s.properties?.[key] ?? additional;

@@ -3,7 +3,8 @@ import { applyDefaults } from './defaults.js';
 import { body, err } from './errors.js';
 import { validateObjectMeta } from './objectmeta.js';
 import type { SchemaError } from './types.js';
-import { isRecord, validate } from './validate.js';
+import { validate } from './validate.js';
+import { isObject } from '../../core/json.js';
 
 export interface ValidateObjectOptions {
   /** The stored object, for transition rules (`oldSelf`). */
@@ -31,7 +32,7 @@ export function validateObject(
 ): ObjectValidation {
   const errors: SchemaError[] = [];
   const warnings: string[] = [];
-  if (!isRecord(obj)) {
+  if (!isObject(obj)) {
     return { errors: [err('', 'type', body.invalid(obj, 'a Kubernetes object must be a map'))], warnings };
   }
   const { apiVersion, kind } = obj;
@@ -76,7 +77,7 @@ export function validateObject(
   }
 
   errors.push(...validateObjectMeta(obj.metadata, 'metadata', { requireName: true }));
-  if (crd.scope === 'Cluster' && isRecord(obj.metadata) && obj.metadata.namespace) {
+  if (crd.scope === 'Cluster' && isObject(obj.metadata) && obj.metadata.namespace) {
     warnings.push(`metadata.namespace is ignored: ${kind}.${group} is cluster-scoped`);
   }
   if (!crd.schema) return { errors, warnings, crd };

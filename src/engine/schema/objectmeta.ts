@@ -7,8 +7,10 @@ import {
 } from '../cel/index.js';
 import { body, childPath, err } from './errors.js';
 import type { SchemaError } from './types.js';
+import { isObject } from '../../core/json.js';
 
-const OBJECT_META_FIELDS = new Set([
+/** What metav1.ObjectMeta decodes; any other key under a resource's metadata is an unknown field. */
+export const OBJECT_META_FIELDS = new Set([
   'name',
   'generateName',
   'namespace',
@@ -28,10 +30,6 @@ const OBJECT_META_FIELDS = new Set([
 
 const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export interface ObjectMetaOptions {
   /** Whether name or generateName must be set (true for top-level objects). */
   requireName: boolean;
@@ -47,7 +45,7 @@ export function validateObjectMeta(meta: unknown, path: string, opts: ObjectMeta
       );
     return errors;
   }
-  if (!isRecord(meta)) {
+  if (!isObject(meta)) {
     errors.push(
       err(path, 'type', body.invalid(meta, `${path} in body must be of type object: "${typeof meta}"`)),
     );
@@ -114,7 +112,7 @@ export function validateObjectMeta(meta: unknown, path: string, opts: ObjectMeta
 
 function validateLabels(labels: unknown, path: string): SchemaError[] {
   if (labels === undefined || labels === null) return [];
-  if (!isRecord(labels))
+  if (!isObject(labels))
     return [err(path, 'type', body.invalid(labels, 'must be a map of string to string'))];
   const errors: SchemaError[] = [];
   for (const [key, value] of Object.entries(labels)) {
@@ -130,7 +128,7 @@ function validateLabels(labels: unknown, path: string): SchemaError[] {
 
 function validateAnnotations(annotations: unknown, path: string): SchemaError[] {
   if (annotations === undefined || annotations === null) return [];
-  if (!isRecord(annotations))
+  if (!isObject(annotations))
     return [err(path, 'type', body.invalid(annotations, 'must be a map of string to string'))];
   const errors: SchemaError[] = [];
   let total = 0;

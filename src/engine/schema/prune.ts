@@ -6,26 +6,8 @@
  * shape, not by type, so a map where the schema says string has every key unknown (`spec.owner.a`).
  */
 import type { JSONSchemaProps } from './types.js';
-import { isRecord } from './validate.js';
-
-/** What metav1.ObjectMeta decodes; any other key under a resource's metadata is an unknown field. */
-const OBJECT_META_FIELDS = new Set([
-  'name',
-  'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-]);
+import { OBJECT_META_FIELDS } from './objectmeta.js';
+import { isObject } from '../../core/json.js';
 
 const child = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
 
@@ -33,10 +15,10 @@ function prune(x: unknown, s: JSONSchemaProps | undefined, path: string, out: st
   if (s?.['x-kubernetes-preserve-unknown-fields']) return;
   // The resource root is treated as an embedded resource: apiVersion, kind and metadata are kept.
   const embedded = root || s?.['x-kubernetes-embedded-resource'] === true;
-  if (isRecord(x)) {
+  if (isObject(x)) {
     for (const [k, v] of Object.entries(x)) {
       if (embedded && (k === 'apiVersion' || k === 'kind') && typeof v === 'string') continue;
-      if (embedded && k === 'metadata' && isRecord(v)) {
+      if (embedded && k === 'metadata' && isObject(v)) {
         for (const m of Object.keys(v)) if (!OBJECT_META_FIELDS.has(m)) out.push(child(child(path, k), m));
         continue;
       }

@@ -11,21 +11,18 @@ import { body, childPath, err, inBody, indexPath, renderValue, ruleError } from 
 import { checkFormat } from './formats.js';
 import { validateEmbeddedTypeMeta } from './objectmeta.js';
 import type { JSONSchemaProps, SchemaError, ValidateOptions, ValidationRule } from './types.js';
+import { isObject } from '../../core/json.js';
 
 /** A correlated old value: present only when the apiserver could pair the new value with an old one. */
 type Old = { value: unknown } | undefined;
 
 const MAX_MESSAGE_EXPRESSION_LENGTH = 5000;
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b))
     return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  if (isRecord(a) && isRecord(b)) {
+  if (isObject(a) && isObject(b)) {
     const ka = Object.keys(a);
     return (
       ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]))
@@ -38,11 +35,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * Whether the apiserver decodes the JSON number V as an integer: an integral value that fits int64
  * (a bigger one, such as 1e20, is decoded as a float64 and is no `integer`).
  */
-export function isJsonInteger(v: number): boolean {
+function isJsonInteger(v: number): boolean {
   return Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63;
 }
 
-export function jsonTypeOf(v: unknown): string {
+function jsonTypeOf(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'number') return isJsonInteger(v) ? 'integer' : 'number';
@@ -53,7 +50,7 @@ export function jsonTypeOf(v: unknown): string {
 function typeMatches(type: string, v: unknown): boolean {
   switch (type) {
     case 'object':
-      return isRecord(v);
+      return isObject(v);
     case 'array':
       return Array.isArray(v);
     case 'string':
@@ -76,7 +73,7 @@ const runeLength = (s: string): number => {
 };
 
 function listMapKey(item: unknown, keys: string[]): string {
-  return JSON.stringify(keys.map((k) => (isRecord(item) ? (item[k] ?? null) : null)));
+  return JSON.stringify(keys.map((k) => (isObject(item) ? (item[k] ?? null) : null)));
 }
 
 function parseRuleFieldPath(fieldPath: string, base: string): string | undefined {
@@ -140,7 +137,7 @@ class Validator {
     if (typeof v === 'string') this.string(s, v, path);
     else if (typeof v === 'number') this.number(s, v, path);
     else if (Array.isArray(v)) this.array(s, v, path, old, valueOnly, celPath);
-    else if (isRecord(v)) this.object(s, v, path, old, valueOnly, root, celPath);
+    else if (isObject(v)) this.object(s, v, path, old, valueOnly, root, celPath);
 
     this.junctors(s, v, path);
     if (!valueOnly && s['x-kubernetes-validations']?.length) this.rules(s, v, celPath, old, root);
@@ -261,7 +258,7 @@ class Validator {
       v.forEach((x, i) => {
         const key = listMapKey(x, mapKeys);
         if (seen.has(key)) {
-          const keyObj = Object.fromEntries(mapKeys.map((k) => [k, isRecord(x) ? x[k] : undefined]));
+          const keyObj = Object.fromEntries(mapKeys.map((k) => [k, isObject(x) ? x[k] : undefined]));
           this.push(err(indexPath(path, i), 'duplicate', body.duplicate(keyObj)));
         }
         seen.add(key);
@@ -313,7 +310,7 @@ class Validator {
     const props = s.properties ?? {};
     const additional = s.additionalProperties;
     const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
-    const oldObj = old && isRecord(old.value) ? old.value : undefined;
+    const oldObj = old && isObject(old.value) ? old.value : undefined;
     for (const key of keys) {
       const value = v[key];
       const p = childPath(path, key);
@@ -342,7 +339,7 @@ class Validator {
 
   /** The apiserver validates metadata as ObjectMeta; a CRD schema may only constrain name and generateName. */
   private rootMetadata(s: JSONSchemaProps | undefined, v: unknown, path: string): void {
-    if (!s || !isRecord(v)) return;
+    if (!s || !isObject(v)) return;
     for (const field of ['name', 'generateName']) {
       const fieldSchema = s.properties?.[field];
       if (fieldSchema && v[field] !== undefined)
@@ -458,7 +455,7 @@ class Validator {
   }
 
   private celValue(s: JSONSchemaProps, v: unknown, root: boolean): unknown {
-    if (root && this.kubernetesObject && isRecord(v) && isRecord(v.metadata)) {
+    if (root && this.kubernetesObject && isObject(v) && isObject(v.metadata)) {
       const meta: Record<string, unknown> = {};
       if (v.metadata.name !== undefined) meta.name = v.metadata.name;
       if (v.metadata.generateName !== undefined) meta.generateName = v.metadata.generateName;

@@ -29,7 +29,7 @@ export class ApiError extends Error {
 }
 
 /** A request that did not finish before its deadline (or was aborted). */
-export class RequestTimeoutError extends Error {
+class RequestTimeoutError extends Error {
   constructor(method: string, path: string, ms: number) {
     super(`${method} ${path}: no answer within ${ms} ms`);
     this.name = 'RequestTimeoutError';

@@ -1,5 +1,6 @@
 /** The few shapes of Kubernetes objects the controller reads, without trusting them. */
 import { isDeepStrictEqual } from 'node:util';
+import { isObject } from '../../core/json.js';
 
 export interface Condition {
   type: string;
@@ -31,8 +32,7 @@ export interface KObject {
   [key: string]: unknown;
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export { isObject };
 
 /**
  * `values` with each object value that deep-equals `twins`' value of the same key replaced by that

@@ -9,11 +9,11 @@ import { diffLeaves, type LeafDiff } from './drift.js';
 import { normalizeMessage } from './events.js';
 import { conditionOf, isObject, shareEqualValues, type KObject } from './object.js';
 
-export const COMPOSITION_RESOURCE_ANNOTATION = 'crossplane.io/composition-resource-name';
+const COMPOSITION_RESOURCE_ANNOTATION = 'crossplane.io/composition-resource-name';
 export const RESOURCE_LABEL = 'envstack.dev/resource';
 export const COMPONENT_LABEL = 'envstack.dev/component';
 export const COMPOSITE_LABEL = 'crossplane.io/composite';
-export const UNKNOWN_COMPONENT = 'other';
+const UNKNOWN_COMPONENT = 'other';
 /** Items kept in status; `count` always tells the whole number (count - items.length were left out). */
 export const MAX_DRIFT_ITEMS = 50;
 /** Longest want/have/field kept in a status drift item; longer ones end with how much was cut. */

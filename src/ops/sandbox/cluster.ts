@@ -45,7 +45,7 @@ export interface KubeCluster {
   stop(): Promise<void>;
 }
 
-export class ClusterStartError extends Error {}
+class ClusterStartError extends Error {}
 
 /**
  * Starts a real etcd and kube-apiserver on ephemeral loopback ports: token authentication, RBAC,

@@ -17,7 +17,7 @@ import type { KubeCluster } from './cluster.js';
 import { freePort, sleep, type Supervisor } from './supervisor.js';
 import { tool, toolsBin } from './tools.js';
 
-export const CROSSPLANE_NAMESPACE = 'crossplane-system';
+const CROSSPLANE_NAMESPACE = 'crossplane-system';
 const CA_SECRET = 'crossplane-root-ca';
 const SERVER_SECRET = 'crossplane-tls-server';
 const CLIENT_SECRET = 'crossplane-tls-client';
@@ -30,7 +30,7 @@ export interface SandboxFunction {
   image: string;
 }
 
-export const SANDBOX_FUNCTIONS: readonly SandboxFunction[] = [
+const SANDBOX_FUNCTIONS: readonly SandboxFunction[] = [
   {
     name: 'function-patch-and-transform',
     binary: 'function-patch-and-transform',
@@ -84,7 +84,7 @@ function kubectlFor(kube: KubeCluster, binDir?: string): Kubectl {
 }
 
 /** Crossplane core's CRDs as the tool installer left them beside the binary. */
-export function crossplaneCrdsDir(binDir = toolsBin()): string {
+function crossplaneCrdsDir(binDir = toolsBin()): string {
   return join(binDir, '..', 'crossplane', 'crds');
 }
 
@@ -299,7 +299,7 @@ function registerFunction(kubectl: Kubectl, fn: SandboxFunction, endpoint: strin
   );
 }
 
-export async function waitHttpOk(url: string, timeoutMs: number, check?: () => void): Promise<void> {
+async function waitHttpOk(url: string, timeoutMs: number, check?: () => void): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {

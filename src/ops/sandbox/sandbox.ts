@@ -20,8 +20,8 @@ import type { ManagedKind } from './standin.js';
 import { alive, sleep, stopFromPidFiles } from './supervisor.js';
 import { PACKAGE_ROOT, tool, toolsBin } from './tools.js';
 
-export const SANDBOX_STATE = 'sandbox.json';
-export const CONTROLLER_NAMESPACE = 'envstack-system';
+const SANDBOX_STATE = 'sandbox.json';
+const CONTROLLER_NAMESPACE = 'envstack-system';
 
 export interface SandboxState {
   flavor: Flavor;
@@ -133,7 +133,7 @@ function applyFiles(kubectl: Sandbox['kubectl'], files: readonly string[]): void
 }
 
 /** The chart's objects for the sandbox: everything but packages (nothing can be pulled here). */
-export function chartObjects(flavor: Flavor): string {
+function chartObjects(flavor: Flavor): string {
   const helm = tool('helm');
   const out = execFileSync(
     helm,

@@ -15,9 +15,9 @@ import { identityOf, synthesizeObserved, type Identity } from '../../platform/re
 import { type JsonObject, type Unstructured, isObject } from '../../core/json.js';
 import { sleep } from './supervisor.js';
 
-export const STANDIN_FIELD_MANAGER = 'provider-aws-standin';
+const STANDIN_FIELD_MANAGER = 'provider-aws-standin';
 /** The finalizer provider-aws puts on every managed resource so it can delete the external resource first. */
-export const MANAGED_FINALIZER = 'finalizer.managedresource.crossplane.io';
+const MANAGED_FINALIZER = 'finalizer.managedresource.crossplane.io';
 const EXTERNAL_NAME = 'crossplane.io/external-name';
 const COMPOSITE_LABEL = 'crossplane.io/composite';
 
@@ -120,7 +120,7 @@ function applyFaults(u: Unstructured, status: JsonObject, faults: readonly Fault
 }
 
 /** The status and annotations a provider would write for `live`, given its siblings' identities. */
-export function providerView(
+function providerView(
   live: Unstructured,
   siblings: Map<string, Identity>,
   faults: readonly FaultSpec[] = [],

@@ -202,7 +202,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export function tailOf(path: string, lines: number): string {
+function tailOf(path: string, lines: number): string {
   if (!existsSync(path)) return '';
   // Only the last 64 KiB: a function's log grows to hundreds of MB in a long sandbox session.
   const size = statSync(path).size;

@@ -11,7 +11,7 @@ export function toolsBin(): string {
 
 export const INSTALL_COMMAND = 'npm run tools:install';
 
-export class MissingToolError extends Error {
+class MissingToolError extends Error {
   constructor(
     readonly tool: string,
     readonly path: string,

@@ -37,7 +37,7 @@ function rows(schema: OpenApiSchema, prefix: string, required: string[], out: Ro
   }
 }
 
-/** The API reference table for the README, generated from the same schema as the XRD. */
+/** The API reference table for docs/api.md, generated from the same schema as the XRD. */
 export function apiReferenceMarkdown(): string {
   const spec = specOpenApi();
   const out: Row[] = [];

@@ -14,6 +14,7 @@ import type {
   RegionTotal,
 } from './types.js';
 import { resolveUsage, type ResolvedUsage } from './usage.js';
+import { components } from '../compose/resource.js';
 
 export interface EstimateInput {
   /** The composed resources of a converged render. */
@@ -165,25 +166,9 @@ export function estimate(input: EstimateInput): Estimate {
   };
 }
 
-const componentOrder = [
-  'network',
-  'security',
-  'encryption',
-  'storage',
-  'database',
-  'compute',
-  'loadbalancer',
-  'bastion',
-  'serverless',
-  'dynamodb',
-  'observability',
-  'compliance',
-  'dr',
-];
-
 export function componentRank(c: string): number {
-  const i = componentOrder.indexOf(c);
-  return i < 0 ? componentOrder.length : i;
+  const i = (components as readonly string[]).indexOf(c);
+  return i < 0 ? components.length : i;
 }
 
 function sortItems(items: CostItem[]): CostItem[] {

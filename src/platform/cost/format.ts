@@ -12,7 +12,7 @@ export function usd(n: number): string {
   return n < 0 ? `-$${s}` : `$${s}`;
 }
 
-export function signedUsd(n: number): string {
+function signedUsd(n: number): string {
   return n > 0 ? `+${usd(n)}` : n < 0 ? usd(n) : usd(0);
 }
 
@@ -135,7 +135,7 @@ function wrap(words: string[], width: number, indent: string): string[] {
 const HEADER = ['COMPONENT', 'RESOURCE', 'PRICED', 'QUANTITY', 'UNIT PRICE', 'MONTHLY', 'REGION'];
 const RIGHT = new Set([3, 5]);
 
-export function formatEstimateText(e: Estimate): string {
+function formatEstimateText(e: Estimate): string {
   const out: string[] = [];
   const where = e.drRegion ? `${e.region}, DR in ${e.drRegion}` : e.region;
   out.push(`${e.file ? `${e.file}: ` : ''}${e.claim} (${e.environment}) in ${where}`);
@@ -192,7 +192,7 @@ function mdEscape(s: string): string {
   return s.replace(/\|/g, '\\|');
 }
 
-export function formatEstimateMarkdown(e: Estimate): string {
+function formatEstimateMarkdown(e: Estimate): string {
   const out: string[] = [];
   const total = (Math.round(e.fixedMonthly * 100) + Math.round(e.usageMonthly * 100)) / 100;
   out.push(
@@ -291,7 +291,7 @@ export function formatEstimates(format: CostFormat, estimates: Estimate[]): stri
 
 const label = (s: { claim: string; file?: string }) => s.file ?? s.claim;
 
-export function formatDiffText(d: CostDiff): string {
+function formatDiffText(d: CostDiff): string {
   const out: string[] = [];
   out.push(`Cost change ${label(d.base)} → ${label(d.new)}`);
   out.push(
@@ -358,7 +358,7 @@ export function formatDiffText(d: CostDiff): string {
   return `${out.join('\n')}\n`;
 }
 
-export function formatDiffMarkdown(d: CostDiff): string {
+function formatDiffMarkdown(d: CostDiff): string {
   const out: string[] = [];
   out.push(`### Cost change: ${signedUsd(d.fixedDelta)} fixed, ${signedUsd(d.usageDelta)} usage a month`);
   out.push('');

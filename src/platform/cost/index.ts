@@ -2,16 +2,7 @@
  * `envstack cost`: a monthly estimate of a claim from its converged render, priced from the committed
  * price table (src/platform/cost/prices) or an AWS Price List offer file, with usage-based items kept apart.
  */
-export type {
-  Charge,
-  CostItem,
-  Estimate,
-  NotPriced,
-  Price,
-  PriceBook,
-  PriceSourceUse,
-  RegionTotal,
-} from './types.js';
+export type * from './types.js';
 export { estimate, ageInDays } from './estimate.js';
 export type { EstimateInput } from './estimate.js';
 export { diffEstimates } from './diff.js';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Price, PriceBook } from './types.js';
 
 /** Price List `location` names, for offer files (older ones) whose products carry no `regionCode`. */
-export const regionLocations: Record<string, string> = {
+const regionLocations: Record<string, string> = {
   'us-east-1': 'US East (N. Virginia)',
   'us-east-2': 'US East (Ohio)',
   'us-west-1': 'US West (N. California)',

@@ -1,7 +1,8 @@
 /** Composed resources as the pricing rules read them: kind, component, region, parameters, siblings. */
 import type { JsonObject, Unstructured } from '../../core/json.js';
+import { isObject } from '../../core/json.js';
 
-export const RESOURCE_NAME_ANNOTATION = 'crossplane.io/composition-resource-name';
+const RESOURCE_NAME_ANNOTATION = 'crossplane.io/composition-resource-name';
 export const COMPONENT_LABEL = 'envstack.dev/component';
 export const EXTERNAL_NAME = 'crossplane.io/external-name';
 
@@ -18,19 +19,7 @@ export interface CostResource {
   object: Unstructured;
 }
 
-export const isObject = (v: unknown): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Provider v1beta1 kinds wrap single blocks in a one-element list, newer ones do not: read either. */
-export function block(v: unknown): JsonObject | undefined {
-  if (Array.isArray(v)) return isObject(v[0]) ? v[0] : undefined;
-  return isObject(v) ? v : undefined;
-}
-
-export function blocks(v: unknown): JsonObject[] {
-  if (Array.isArray(v)) return v.filter(isObject);
-  return isObject(v) ? [v] : [];
-}
+export { isObject };
 
 export function num(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
@@ -79,7 +68,7 @@ export function resolveReference(resources: readonly CostResource[], ref: unknow
 }
 
 /** Every selector or ref under `obj` (any depth), with its field name. */
-export function referencesIn(obj: unknown, field = ''): { field: string; ref: JsonObject }[] {
+function referencesIn(obj: unknown, field = ''): { field: string; ref: JsonObject }[] {
   if (Array.isArray(obj)) return obj.flatMap((v) => referencesIn(v, field));
   if (!isObject(obj)) return [];
   return Object.entries(obj).flatMap(([k, v]) => {

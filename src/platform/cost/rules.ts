@@ -4,10 +4,9 @@
  * for it. A kind that is missing is reported as not priced, never dropped.
  */
 import type { JsonObject } from '../../core/json.js';
+import { block, blocks } from '../compose/aws/blocks.js';
 import {
   awsName,
-  block,
-  blocks,
   type CostResource,
   isObject,
   isTrue,

@@ -31,7 +31,7 @@ export function pluralOf(kind: string): string {
   return `${k}s`;
 }
 
-export const READ = ['get', 'list', 'watch'];
+const READ = ['get', 'list', 'watch'];
 
 export function controllerRbac(flavor: Flavor, group = DEFAULT_GROUP): RbacRules {
   const names = apiNames(flavor, group);

@@ -12,7 +12,7 @@ import { HelmTemplate, when } from './helm.js';
 
 /** The UID/GID the Dockerfile creates; the pod's securityContext uses the same numbers. */
 export const CONTROLLER_UID = 65532;
-export const METRICS_PORT_NAME = 'metrics';
+const METRICS_PORT_NAME = 'metrics';
 export const HEALTH_PATHS = { liveness: '/healthz', readiness: '/readyz', metrics: '/metrics' } as const;
 
 const V = '.Values.controller';

@@ -33,7 +33,7 @@ function isStringMap(v: unknown): v is Record<string, string> {
 }
 
 /** A copy of `obj` whose metadata carries the chart's labels and annotations. */
-export function decorate(h: HelmTemplate, obj: JsonObject, wave: number, keep: boolean): JsonObject {
+function decorate(h: HelmTemplate, obj: JsonObject, wave: number, keep: boolean): JsonObject {
   const meta = (isStringMap(obj.metadata) ? obj.metadata : {}) as Record<string, unknown>;
   const { labels, annotations, ...rest } = meta;
   const extra = isStringMap(annotations)
@@ -51,7 +51,7 @@ export function decorate(h: HelmTemplate, obj: JsonObject, wave: number, keep: b
 }
 
 /** `org/name:tag` of a package reference, without its registry host (the chart's values choose that). */
-export function repositoryOf(ref: string): string {
+function repositoryOf(ref: string): string {
   const [first, ...rest] = ref.split('/');
   return rest.length > 0 && (/[.:]/.test(first) || first === 'localhost') ? rest.join('/') : ref;
 }

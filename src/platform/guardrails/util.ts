@@ -1,20 +1,12 @@
 import { type JsonObject, isObject } from '../../core/json.js';
 import type { LintContext, LintResource } from './types.js';
+import { block, blocks } from '../compose/aws/blocks.js';
 
 export const EXTERNAL_NAME = 'crossplane.io/external-name';
 export const RESOURCE_LABEL = 'envstack.dev/resource';
 export const COMPONENT_LABEL = 'envstack.dev/component';
 
-/** Provider v1beta1 kinds wrap single blocks in a one-element list, v1beta2+ do not: read either. */
-export function block(v: unknown): JsonObject | undefined {
-  if (Array.isArray(v)) return isObject(v[0]) ? v[0] : undefined;
-  return isObject(v) ? v : undefined;
-}
-
-export function blocks(v: unknown): JsonObject[] {
-  if (Array.isArray(v)) return v.filter(isObject);
-  return isObject(v) ? [v] : [];
-}
+export { block, blocks };
 
 export function isTrue(v: unknown): boolean {
   return v === true || v === 'true';

@@ -26,7 +26,7 @@ export const EXTERNAL_NAME = 'crossplane.io/external-name';
 /** The tags upjet's tagger adds to every resource whose schema has `tags`. */
 export const CROSSPLANE_TAGS = ['crossplane-kind', 'crossplane-name', 'crossplane-providerconfig'] as const;
 /** When the model says a resource became Ready and Synced. */
-export const OBSERVED_TIME = '2024-01-01T00:00:00Z';
+const OBSERVED_TIME = '2024-01-01T00:00:00Z';
 
 function digest(seed: string, length: number): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, length);
@@ -320,7 +320,7 @@ export interface ProviderShapeOptions {
 }
 
 /** The identity of a resource in the model: by its composition resource name, as its siblings know it. */
-export function identityFor(mr: Unstructured, options: ProviderShapeOptions = {}): Identity {
+function identityFor(mr: Unstructured, options: ProviderShapeOptions = {}): Identity {
   const name = resourceName(mr);
   return options.siblings?.get(name) ?? identityOf(mr, name);
 }

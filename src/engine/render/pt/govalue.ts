@@ -157,19 +157,6 @@ export function roundTripPreserveInts(v: GoValue): GoValue {
   }
 }
 
-/** json.Marshal followed by encoding/json Unmarshal into `any`: every number becomes float64. */
-export function roundTripFloats(v: GoValue): GoValue {
-  if (typeof v === 'number' && !Number.isFinite(v)) throw unsupported(v);
-  if (typeof v === 'bigint') return Number(v);
-  if (Array.isArray(v)) return v.map((e) => roundTripFloats(e));
-  if (isGoMap(v)) {
-    const out: GoMap = {};
-    for (const k of Object.keys(v)) setKey(out, k, roundTripFloats(v[k]));
-    return out;
-  }
-  return v;
-}
-
 /** The %T name Go prints for a value held in an `any`. */
 export function goTypeName(v: GoValue): string {
   if (v === null) return '<nil>';
@@ -201,7 +188,7 @@ function goJsonString(s: string): string {
 }
 
 /** Go's encoding/json float64 formatting (which matches JavaScript's except for negative zero). */
-export function goJsonFloat(n: number): string {
+function goJsonFloat(n: number): string {
   if (!Number.isFinite(n)) throw unsupported(n);
   if (Object.is(n, -0)) return '-0';
   return String(n);

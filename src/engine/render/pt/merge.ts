@@ -27,7 +27,7 @@ function isEmpty(v: GoValue | undefined): boolean {
 }
 
 /** reflect.DeepEqual on decoded JSON: int64 and float64 never compare equal. */
-export function goDeepEqual(a: GoValue, b: GoValue): boolean {
+function goDeepEqual(a: GoValue, b: GoValue): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b) return false;
   if (Array.isArray(a)) {

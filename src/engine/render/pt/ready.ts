@@ -15,7 +15,7 @@ interface Condition {
  * composed.Unstructured.GetCondition: decodes status into a ConditionedStatus (an undecodable or missing
  * status yields an empty condition); a condition type that is absent reads as status Unknown.
  */
-export function getCondition(o: GoMap, ct: string): Condition {
+function getCondition(o: GoMap, ct: string): Condition {
   const status = o.status;
   if (status === undefined) return { type: '', status: '' };
   if (status === null) return { type: ct, status: 'Unknown' };

@@ -82,7 +82,7 @@ function floatToInt64(f: number): bigint {
   return t < INT64_MIN || t > INT64_MAX ? INT64_MIN : t;
 }
 
-export function resolveMath(t: MathTransform, input: GoValue): GoValue {
+function resolveMath(t: MathTransform, input: GoValue): GoValue {
   const err = validateMathTransform(t);
   if (err) throw err;
   if (typeof input !== 'number' && typeof input !== 'bigint') {
@@ -111,7 +111,7 @@ function unmarshalRaw(raw: RawJson): GoValue {
   return raw;
 }
 
-export function resolveMap(pairs: Map<string, RawJson>, input: GoValue): GoValue {
+function resolveMap(pairs: Map<string, RawJson>, input: GoValue): GoValue {
   if (typeof input !== 'string') {
     throw new GoError(`type ${goTypeName(input)} is not supported for map transform`);
   }
@@ -152,7 +152,7 @@ function matches(p: MatchTransform['patterns'][number], input: GoValue): boolean
   }
 }
 
-export function resolveMatch(t: MatchTransform, input: GoValue): GoValue {
+function resolveMatch(t: MatchTransform, input: GoValue): GoValue {
   for (const [i, p] of t.patterns.entries()) {
     let ok: boolean;
     try {
@@ -262,7 +262,7 @@ function stringConvert(conv: string, input: GoValue): string {
   }
 }
 
-export function resolveString(t: StringTransform, input: GoValue): string {
+function resolveString(t: StringTransform, input: GoValue): string {
   switch (t.type) {
     case 'Format':
       if (t.fmt === undefined) throw new GoError(`string transform of type ${t.type} fmt is not set`);
@@ -457,7 +457,7 @@ const CONVERSIONS: Record<string, Conversion> = {
   },
 };
 
-export function resolveConvert(t: { toType: string; format?: string }, input: GoValue): GoValue {
+function resolveConvert(t: { toType: string; format?: string }, input: GoValue): GoValue {
   const err = validateConvertTransform(t);
   if (err) throw err;
   const originalFrom = goTypeName(input);

@@ -18,7 +18,7 @@ import {
 } from './input.js';
 
 /** A k8s.io/apimachinery field.Error (Required or Invalid), printed the same way. */
-export class FieldError extends GoError {
+class FieldError extends GoError {
   constructor(
     readonly field: string,
     readonly kind: 'Required' | 'Invalid',
@@ -54,7 +54,7 @@ export function goRegexp(re: string): GoRegexp | string {
   return hit;
 }
 
-export function compilesAsGoRegexp(re: string): boolean {
+function compilesAsGoRegexp(re: string): boolean {
   return typeof goRegexp(re) !== 'string';
 }
 
@@ -167,7 +167,7 @@ export function validateReadinessCheck(r: ReadinessCheck): FieldError | undefine
   return undefined;
 }
 
-export function validatePatch(p: Patch): FieldError | undefined {
+function validatePatch(p: Patch): FieldError | undefined {
   const t = patchType(p);
   switch (t) {
     case 'FromCompositeFieldPath':
@@ -238,7 +238,7 @@ function validateCombine(c: Combine): FieldError | undefined {
   return undefined;
 }
 
-export function validateTransform(t: Transform): FieldError | undefined {
+function validateTransform(t: Transform): FieldError | undefined {
   switch (t.type) {
     case 'math':
       if (!t.math) return required('math', 'given transform type math requires configuration');
