@@ -20,7 +20,7 @@ const { synthesize, writeSynthesized } =
   await compiled<typeof import('../src/platform/compose/app.js')>('compose/app.js');
 const { renderClaim } =
   await compiled<typeof import('../src/platform/render/service.js')>('render/service.js');
-const { readDocuments } = await compiled<typeof import('../src/cli/main.js')>('cli/main.js');
+const { readDocuments } = await compiled<typeof import('../src/cli/documents.js')>('cli/documents.js');
 
 const execFileAsync = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);

@@ -1,56 +1,12 @@
 /** `envstack cost`: what a claim will cost per month, before anyone applies it. */
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Flavor } from '../platform/compose/flavor.js';
 import type { JsonObject, Unstructured } from '../core/json.js';
-import { loadAllObjects } from '../engine/index.js';
-import { diffEstimates } from '../platform/cost/diff.js';
-import { estimate } from '../platform/cost/estimate.js';
-import { formatDiff, formatEstimates, type CostFormat } from '../platform/cost/format.js';
-import { OfferFileError, OfferPriceBook, readOfferFile } from '../platform/cost/offer.js';
-import { committedPriceBook, LayeredPriceBook } from '../platform/cost/pricebook.js';
+import type { CostFormat } from '../platform/cost/format.js';
 import type { Estimate, PriceBook } from '../platform/cost/types.js';
-import {
-  readUsageFile,
-  resolveUsage,
-  UsageFileError,
-  usageFields,
-  usageProfiles,
-  type UsageField,
-} from '../platform/cost/usage.js';
-
-export const costUsage = `Usage: envstack cost CLAIM... [--usage FILE] [--prices FILE]... [--format text|markdown|json] [--flavor claim|namespaced]
-       envstack cost --diff BASE.yaml NEW.yaml [--usage FILE] [--prices FILE]... [--format text|markdown|json]
-
-Renders each claim to convergence and prices every composed resource per month, by component and
-resource, for the claim's region and the DR region separately. Fixed cost (what the stack costs
-standing still: instance-, gateway- and load-balancer-hours, storage, keys, alarms) and usage-based
-cost (requests, data, stored objects, from the environment's usage profile) are shown apart.
-
-  --usage FILE     YAML or JSON overriding the usage profile: top-level fields for every environment,
-                   a dev:/staging:/prod: section for one (the fields are listed below)
-  --prices FILE    an AWS Price List bulk offer file (e.g. .../offers/v1.0/aws/AmazonEC2/current/
-                   eu-west-1/index.json) for exact, current prices; repeat for several services.
-                   Anything it does not carry comes from the committed table src/platform/cost/prices.
-  --diff BASE NEW  what NEW adds or saves against BASE, component by component
-  --format, -o     text (default), markdown (a pull-request comment) or json
-  --flavor         the composition flavor to render (default claim)
-
-Prices are on-demand list prices: an estimate, not a bill. Every resource is either priced, or
-listed as not priced with the reason ("no charge: …" when AWS charges nothing for it).`;
-
-/** The usage text and, for --help, every usage field with what each profile assumes. */
-export function costHelp(): string {
-  const names = Object.keys(usageFields) as UsageField[];
-  const width = Math.max(...names.map((n) => n.length));
-  const n = new Intl.NumberFormat('en-US');
-  const lines = names.map(
-    (f) =>
-      `  ${f.padEnd(width)}  ${['dev', 'staging', 'prod'].map((e) => n.format(usageProfiles[e as 'dev'][f])).join(' / ')}: ${usageFields[f]}`,
-  );
-  return `${costUsage}\n\nUsage profile, per month (dev / staging / prod):\n${lines.join('\n')}`;
-}
+import type { UsageField } from '../platform/cost/usage.js';
+import { defineCommand, parseCommandArgs } from './args.js';
 
 class CostUsageError extends Error {}
 
@@ -69,6 +25,9 @@ interface Options {
 /** Renders and prices every claim in a file; problems are printed, and `undefined` means the file failed. */
 async function estimateFile(file: string, opts: Options): Promise<Estimate[] | undefined> {
   if (!existsSync(file)) throw new CostUsageError(`${file}: no such file`);
+  const { loadAllObjects } = await import('../engine/index.js');
+  const { estimate } = await import('../platform/cost/estimate.js');
+  const { resolveUsage } = await import('../platform/cost/usage.js');
   let docs: Unstructured[];
   try {
     docs = loadAllObjects(readFileSync(file, 'utf8'));
@@ -119,31 +78,24 @@ async function estimateFile(file: string, opts: Options): Promise<Estimate[] | u
   return out;
 }
 
-export async function costCommand(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        usage: { type: 'string' },
-        prices: { type: 'string', multiple: true },
-        diff: { type: 'boolean' },
-        format: { type: 'string', short: 'o' },
-        flavor: { type: 'string' },
-        group: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    console.error(`envstack cost: ${e instanceof Error ? e.message : String(e)}\n\n${costUsage}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(costHelp());
-    return 0;
-  }
+async function runCost(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      usage: { type: 'string' },
+      prices: { type: 'string', multiple: true },
+      diff: { type: 'boolean' },
+      format: { type: 'string', short: 'o' },
+      flavor: { type: 'string' },
+      group: { type: 'string' },
+    },
+    true,
+  );
+  const { diffEstimates } = await import('../platform/cost/diff.js');
+  const { formatDiff, formatEstimates } = await import('../platform/cost/format.js');
+  const { OfferFileError, OfferPriceBook, readOfferFile } = await import('../platform/cost/offer.js');
+  const { committedPriceBook, LayeredPriceBook } = await import('../platform/cost/pricebook.js');
+  const { readUsageFile, resolveUsage, UsageFileError } = await import('../platform/cost/usage.js');
   const format = (values.format ?? 'text') as CostFormat;
   try {
     if (!['text', 'markdown', 'json'].includes(format))
@@ -194,3 +146,47 @@ export async function costCommand(args: string[]): Promise<number> {
     throw e;
   }
 }
+
+export const cost = defineCommand({
+  name: 'cost',
+  summary:
+    'what the claim costs a month, per component and resource, from list prices (or --diff two claims)',
+  synopsis: [
+    'envstack cost CLAIM... [--usage FILE] [--prices FILE]... [--format text|markdown|json] [--flavor claim|namespaced]',
+    'envstack cost --diff BASE.yaml NEW.yaml [--usage FILE] [--prices FILE]... [--format text|markdown|json]',
+  ],
+  details: `Renders each claim to convergence and prices every composed resource per month, by component and
+resource, for the claim's region and the DR region separately. Fixed cost (what the stack costs
+standing still: instance-, gateway- and load-balancer-hours, storage, keys, alarms) and usage-based
+cost (requests, data, stored objects, from the environment's usage profile) are shown apart.
+
+  --usage FILE     YAML or JSON overriding the usage profile: top-level fields for every environment,
+                   a dev:/staging:/prod: section for one (the fields are listed by --help)
+  --prices FILE    an AWS Price List bulk offer file (e.g. .../offers/v1.0/aws/AmazonEC2/current/
+                   eu-west-1/index.json) for exact, current prices; repeat for several services.
+                   Anything it does not carry comes from the committed table src/platform/cost/prices.
+  --diff BASE NEW  what NEW adds or saves against BASE, component by component
+  --format, -o     text (default), markdown (a pull-request comment) or json
+  --flavor         the composition flavor to render (default claim)
+  --group GROUP    the API group of the XRDs (default platform.envstack.dev)
+
+Prices are on-demand list prices: an estimate, not a bill. Every resource is either priced, or
+listed as not priced with the reason ("no charge: …" when AWS charges nothing for it).`,
+  examples: [
+    'envstack cost examples/prod-dr.yaml',
+    'envstack cost --diff examples/prod.yaml examples/prod-dr.yaml --format markdown',
+  ],
+  /** The usage and every usage field with what each profile assumes. */
+  async help() {
+    const { usageFields, usageProfiles } = await import('../platform/cost/usage.js');
+    const names = Object.keys(usageFields) as UsageField[];
+    const width = Math.max(...names.map((n) => n.length));
+    const n = new Intl.NumberFormat('en-US');
+    const lines = names.map(
+      (f) =>
+        `  ${f.padEnd(width)}  ${['dev', 'staging', 'prod'].map((e) => n.format(usageProfiles[e as 'dev'][f])).join(' / ')}: ${usageFields[f]}`,
+    );
+    return `${cost.usage}\n\nUsage profile, per month (dev / staging / prod):\n${lines.join('\n')}`;
+  },
+  run: runCost,
+});

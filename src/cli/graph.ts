@@ -1,21 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Flavor } from '../platform/compose/flavor.js';
 import type { Unstructured } from '../core/json.js';
-import { parseRenderedInputArgs } from './args.js';
-import { loadAllObjects } from '../engine/index.js';
-import { formatGraph, type GraphFormat } from '../platform/graph/format.js';
-import { buildGraph } from '../platform/graph/graph.js';
+import type { GraphFormat } from '../platform/graph/format.js';
+import { defineCommand, parseCommandArgs, RENDERED_INPUT_OPTIONS } from './args.js';
 
-export const graphUsage = `Usage: envstack graph CLAIM [-o mermaid|dot] [--flavor claim|namespaced]
-       envstack graph --rendered FILE|- [-o mermaid|dot]
-
-Draws the composed resources of CLAIM (rendered to its converged state) grouped by component,
-with an arrow from each resource to every sibling it selects.`;
-
-export async function graphCommand(args: string[]): Promise<number> {
-  const parsed = parseRenderedInputArgs('graph', graphUsage, args);
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
+async function runGraph(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, RENDERED_INPUT_OPTIONS, true);
   const format = (values.output ?? 'mermaid') as GraphFormat;
   if (format !== 'mermaid' && format !== 'dot') {
     console.error(`envstack graph: -o must be mermaid or dot, got "${String(values.output)}"`);
@@ -28,13 +18,14 @@ export async function graphCommand(args: string[]): Promise<number> {
   }
   const source = values.rendered ?? positionals[0];
   if ((values.rendered === undefined) === (positionals.length !== 1) || positionals.length > 1) {
-    console.error(`envstack graph: give exactly one CLAIM file, or --rendered\n\n${graphUsage}`);
+    console.error(`envstack graph: give exactly one CLAIM file, or --rendered\n\n${graph.usage}`);
     return 2;
   }
   if (source !== '-' && !existsSync(source)) {
     console.error(`envstack graph: ${source}: no such file`);
     return 2;
   }
+  const { loadAllObjects } = await import('../engine/index.js');
   const docs = loadAllObjects(readFileSync(source === '-' ? 0 : source, 'utf8'));
   let composed: Unstructured[];
   if (values.rendered !== undefined) {
@@ -61,6 +52,29 @@ export async function graphCommand(args: string[]): Promise<number> {
       return 1;
     }
   }
+  const { formatGraph } = await import('../platform/graph/format.js');
+  const { buildGraph } = await import('../platform/graph/graph.js');
   process.stdout.write(formatGraph(buildGraph(composed), format));
   return 0;
 }
+
+export const graph = defineCommand({
+  name: 'graph',
+  summary: "the environment's resources by component, with their references, as Mermaid or DOT",
+  synopsis: [
+    'envstack graph CLAIM [-o mermaid|dot] [--flavor claim|namespaced]',
+    'envstack graph --rendered FILE|- [-o mermaid|dot]',
+  ],
+  details: `Draws the composed resources of CLAIM (rendered to its converged state) grouped by component,
+with an arrow from each resource to every sibling it selects.
+
+  -o, --output mermaid|dot    Mermaid (default) or Graphviz DOT
+  --flavor claim|namespaced   the composition flavor to render (default claim)
+  --rendered FILE|-           draw this rendered YAML stream (- for stdin) instead of rendering a claim
+  --group GROUP               the API group of the XRDs (default platform.envstack.dev)`,
+  examples: [
+    'envstack graph examples/prod.yaml',
+    'envstack graph examples/dev.yaml -o dot --flavor namespaced',
+  ],
+  run: runGraph,
+});

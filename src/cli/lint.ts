@@ -2,28 +2,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Flavor } from '../platform/compose/flavor.js';
 import type { Unstructured } from '../core/json.js';
-import { parseRenderedInputArgs } from './args.js';
-import { loadAllObjects } from '../engine/index.js';
-import { lintClaim, lintRendered } from '../platform/guardrails/lint.js';
-import { formatFindings, type OutputFormat } from '../platform/guardrails/output.js';
-import { rules } from '../platform/guardrails/rules/index.js';
+import type { OutputFormat } from '../platform/guardrails/output.js';
 import type { Finding } from '../platform/guardrails/types.js';
 import { PACKAGE_ROOT } from '../core/paths.js';
-
-const repoRoot = PACKAGE_ROOT;
-
-export const lintUsage = `Usage: envstack lint [CLAIM...] [-o text|json|sarif] [--flavor claim|namespaced|both] [--rendered FILE|-]
-                    [--budget-error-factor N]
-
-Renders each claim (default: every claim in examples/, both flavors) to its converged state and
-runs the guardrails over the composed resources; with --rendered, lints an already-rendered YAML
-stream (e.g. \`crossplane render\` output) instead. Exits 1 when any error-severity rule fires.
-
-  --budget-error-factor N   ENV075 (the fixed cost estimate above the stack's own budget) is a
-                            warning; above N times the budget it is an error (N ≥ 1; default: never)`;
+import { defineCommand, parseCommandArgs, RENDERED_INPUT_OPTIONS } from './args.js';
 
 function claimFiles(paths: string[]): string[] {
-  const roots = paths.length ? paths : [join(repoRoot, 'examples')];
+  const roots = paths.length ? paths : [join(PACKAGE_ROOT, 'examples')];
   return roots.flatMap((p) =>
     existsSync(p) && statSync(p).isDirectory()
       ? readdirSync(p)
@@ -39,10 +24,12 @@ function display(path: string): string {
   return rel.startsWith('..') ? path : rel;
 }
 
-export async function lintCommand(args: string[]): Promise<number> {
-  const parsed = parseRenderedInputArgs('lint', lintUsage, args, ['budget-error-factor']);
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
+async function runLint(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { ...RENDERED_INPUT_OPTIONS, 'budget-error-factor': { type: 'string' } },
+    true,
+  );
   const factorArg = values['budget-error-factor'];
   const budgetErrorFactor = factorArg === undefined ? undefined : Number(factorArg);
   if (budgetErrorFactor !== undefined && !(Number.isFinite(budgetErrorFactor) && budgetErrorFactor >= 1)) {
@@ -64,6 +51,10 @@ export async function lintCommand(args: string[]): Promise<number> {
   }
   const flavors: Flavor[] = flavorArg === 'both' ? ['claim', 'namespaced'] : [flavorArg as Flavor];
 
+  const { loadAllObjects } = await import('../engine/index.js');
+  const { lintClaim, lintRendered } = await import('../platform/guardrails/lint.js');
+  const { formatFindings } = await import('../platform/guardrails/output.js');
+  const { rules } = await import('../platform/guardrails/rules/index.js');
   const findings: Finding[] = [];
   let failed = false;
   if (values.rendered !== undefined) {
@@ -124,3 +115,27 @@ export async function lintCommand(args: string[]): Promise<number> {
   process.stdout.write(formatFindings(format, findings, rules));
   return failed || findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
+
+export const lint = defineCommand({
+  name: 'lint',
+  summary: "production-readiness rules (from the seeds' post-mortems) over rendered resources",
+  synopsis: [
+    'envstack lint [CLAIM...|DIR] [-o text|json|sarif] [--flavor claim|namespaced|both] [--rendered FILE|-] [--budget-error-factor N]',
+  ],
+  details: `Renders each claim (default: every claim in examples/, both flavors) to its converged state and
+runs the guardrails over the composed resources; with --rendered, lints an already-rendered YAML
+stream (e.g. \`crossplane render\` output) instead. Exits 1 when any error-severity rule fires.
+
+  -o, --output text|json|sarif      the findings as text (default), JSON or SARIF 2.1.0
+  --flavor claim|namespaced|both    the composition flavors to render (default both)
+  --rendered FILE|-                 lint this YAML stream (- for stdin) instead of rendering claims
+  --budget-error-factor N           ENV075 (the fixed cost estimate above the stack's own budget) is a
+                                    warning; above N times the budget it is an error (N ≥ 1; default: never)
+  --group GROUP                     the API group of the XRDs (default platform.envstack.dev)`,
+  examples: [
+    'envstack lint examples/prod.yaml',
+    'envstack lint examples/ -o sarif --flavor claim',
+    'envstack render examples/dev.yaml | envstack lint --rendered -',
+  ],
+  run: runLint,
+});

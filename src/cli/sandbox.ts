@@ -1,60 +1,17 @@
 /** `envstack sandbox up|apply|check|down` (and the stand-in process the sandbox starts). */
 import { existsSync, readdirSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { KubeConfig, CustomObjectsApi } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import jsYaml from 'js-yaml';
 import type { Flavor } from '../platform/compose/flavor.js';
-import { apiNames, API_VERSION, DEFAULT_GROUP } from '../platform/compose/xrd.js';
 import { type Unstructured, isObject } from '../core/json.js';
-import { checkClaim } from '../ops/sandbox/check.js';
-import {
-  defaultSandboxDir,
-  providerKinds,
-  readSandboxState,
-  sandboxRunning,
-  startSandbox,
-  stopSandbox,
-  waitFor,
-  type SandboxState,
-} from '../ops/sandbox/sandbox.js';
-import { createStandIn } from '../ops/sandbox/standin.js';
-import { spawnSync } from 'node:child_process';
-import { tool } from '../ops/sandbox/tools.js';
-
-export const SANDBOX_USAGE = `envstack sandbox — a local control plane on loopback: real etcd and kube-apiserver, real
-Crossplane core with the composition functions, a provider stand-in in place of AWS, and the
-envstack controller. No cloud account, no cluster, no Docker.
-
-Usage:
-  envstack sandbox up [--dir DIR] [--flavor claim|namespaced] [--crossplane-breaker-defaults]
-  envstack sandbox apply FILE|DIR... [--dir DIR] [--timeout SECONDS]
-  envstack sandbox check FILE|DIR... [--dir DIR]
-  envstack sandbox down [--dir DIR]
-
-  up      start everything, install the chart, and return; prints the kubeconfig and an export line
-  apply   kubectl apply the claims and wait until each is Ready or names what blocks it
-  check   compare what Crossplane composed for each claim with 'envstack render --converge'
-  down    stop every process of the sandbox
-
---dir defaults to $ENVSTACK_SANDBOX_DIR or ~/.local/state/envstack/sandbox.
-Crossplane's XR circuit breaker is widened in the sandbox (burst 50000, 100 events/s): with its
-defaults (burst 100, 1/s) creating an environment opens it, and an XR can then wait long for its last
-resources. --crossplane-breaker-defaults runs Crossplane with its own defaults, as a cluster does.
-
-Examples:
-  envstack sandbox up && export KUBECONFIG=~/.local/state/envstack/sandbox/admin.kubeconfig
-  envstack sandbox apply examples/dev.yaml
-  envstack sandbox check examples/
-  envstack sandbox down
-`;
-
-export class SandboxUsageError extends Error {}
+import type { SandboxState } from '../ops/sandbox/sandbox.js';
+import { defineCommand, parseCommandArgs, UsageError } from './args.js';
 
 function claimFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
-    if (!existsSync(p)) throw new SandboxUsageError(`${p}: no such file or folder`);
+    if (!existsSync(p)) throw new UsageError(`${p}: no such file or folder`);
     if (statSync(p).isDirectory())
       out.push(
         ...readdirSync(p)
@@ -79,16 +36,18 @@ function claimsOf(files: readonly string[]): { file: string; claim: Unstructured
   return out;
 }
 
-function stateOf(dir: string): SandboxState {
+async function stateOf(dir: string): Promise<SandboxState> {
+  const { readSandboxState, sandboxRunning } = await import('../ops/sandbox/sandbox.js');
   const state = readSandboxState(dir);
   if (!state || !sandboxRunning(dir))
-    throw new SandboxUsageError(
+    throw new UsageError(
       `no sandbox is running in ${dir}: start one with 'envstack sandbox up --dir ${dir}'`,
     );
   return state;
 }
 
-function kubeConfigOf(state: SandboxState): KubeConfig {
+async function kubeConfigOf(state: SandboxState): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   kc.loadFromFile(state.kubeconfig);
   return kc;
@@ -101,6 +60,8 @@ interface ClaimStatus {
 }
 
 async function claimStatus(kc: KubeConfig, state: SandboxState, claim: Unstructured): Promise<ClaimStatus> {
+  const { CustomObjectsApi } = await import('@kubernetes/client-node');
+  const { apiNames, API_VERSION } = await import('../platform/compose/xrd.js');
   const api = kc.makeApiClient(CustomObjectsApi);
   const names = apiNames(state.flavor, state.group);
   try {
@@ -129,20 +90,18 @@ async function claimStatus(kc: KubeConfig, state: SandboxState, claim: Unstructu
 }
 
 async function up(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      dir: { type: 'string' },
-      flavor: { type: 'string' },
-      'crossplane-breaker-defaults': { type: 'boolean' },
-    },
+  const { values } = parseCommandArgs(args, {
+    dir: { type: 'string' },
+    flavor: { type: 'string' },
+    'crossplane-breaker-defaults': { type: 'boolean' },
   });
+  const { defaultSandboxDir, sandboxRunning, startSandbox } = await import('../ops/sandbox/sandbox.js');
   const dir = values.dir ?? defaultSandboxDir();
   const flavor = (values.flavor ?? 'claim') as Flavor;
   if (flavor !== 'claim' && flavor !== 'namespaced')
-    throw new SandboxUsageError(`--flavor must be claim or namespaced, got "${String(values.flavor)}"`);
+    throw new UsageError(`--flavor must be claim or namespaced, got "${String(values.flavor)}"`);
   if (sandboxRunning(dir))
-    throw new SandboxUsageError(
+    throw new UsageError(
       `a sandbox is already running in ${dir}: 'envstack sandbox down --dir ${dir}' first`,
     );
   const started = Date.now();
@@ -162,14 +121,17 @@ async function up(args: string[]): Promise<number> {
 }
 
 async function apply(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs(
     args,
-    allowPositionals: true,
-    options: { dir: { type: 'string' }, timeout: { type: 'string' } },
-  });
+    { dir: { type: 'string' }, timeout: { type: 'string' } },
+    true,
+  );
   if (positionals.length === 0)
-    throw new SandboxUsageError('sandbox apply takes one or more claim files or folders');
-  const state = stateOf(values.dir ?? defaultSandboxDir());
+    throw new UsageError('sandbox apply takes one or more claim files or folders');
+  const { defaultSandboxDir, waitFor } = await import('../ops/sandbox/sandbox.js');
+  const { tool } = await import('../ops/sandbox/tools.js');
+  const { spawnSync } = await import('node:child_process');
+  const state = await stateOf(values.dir ?? defaultSandboxDir());
   const timeoutMs = Number(values.timeout ?? 600) * 1000;
   const files = claimFiles(positionals);
   const claims = claimsOf(files);
@@ -184,7 +146,7 @@ async function apply(args: string[]): Promise<number> {
     process.stderr.write(res.stdout + res.stderr);
     if (res.status !== 0) return 1;
   }
-  const kc = kubeConfigOf(state);
+  const kc = await kubeConfigOf(state);
   let failed = 0;
   for (const { claim } of claims) {
     const label = `${claim.metadata?.namespace}/${claim.metadata?.name}`;
@@ -217,15 +179,13 @@ async function apply(args: string[]): Promise<number> {
 }
 
 async function check(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { dir: { type: 'string' } },
-  });
+  const { values, positionals } = parseCommandArgs(args, { dir: { type: 'string' } }, true);
   if (positionals.length === 0)
-    throw new SandboxUsageError('sandbox check takes one or more claim files or folders');
-  const state = stateOf(values.dir ?? defaultSandboxDir());
-  const kc = kubeConfigOf(state);
+    throw new UsageError('sandbox check takes one or more claim files or folders');
+  const { defaultSandboxDir } = await import('../ops/sandbox/sandbox.js');
+  const { checkClaim } = await import('../ops/sandbox/check.js');
+  const state = await stateOf(values.dir ?? defaultSandboxDir());
+  const kc = await kubeConfigOf(state);
   const claims = claimsOf(claimFiles(positionals));
   let equal = 0;
   for (const { claim } of claims) {
@@ -243,7 +203,8 @@ async function check(args: string[]): Promise<number> {
 }
 
 async function down(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { dir: { type: 'string' } } });
+  const { values } = parseCommandArgs(args, { dir: { type: 'string' } });
+  const { defaultSandboxDir, stopSandbox } = await import('../ops/sandbox/sandbox.js');
   const dir = values.dir ?? defaultSandboxDir();
   const stopped = await stopSandbox(dir);
   process.stdout.write(
@@ -254,10 +215,14 @@ async function down(args: string[]): Promise<number> {
 
 /** The provider stand-in as a process (started by `sandbox up`). */
 async function standin(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { flavor: { type: 'string' }, faults: { type: 'string' }, cloud: { type: 'string' } },
+  const { values } = parseCommandArgs(args, {
+    flavor: { type: 'string' },
+    faults: { type: 'string' },
+    cloud: { type: 'string' },
   });
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { providerKinds } = await import('../ops/sandbox/sandbox.js');
+  const { createStandIn } = await import('../ops/sandbox/standin.js');
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const s = createStandIn({
@@ -273,17 +238,47 @@ async function standin(args: string[]): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { up, apply, check, down, standin };
+const SUBCOMMANDS: Record<string, (args: string[]) => Promise<number>> = { up, apply, check, down, standin };
 
-export async function sandboxCommand(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (!sub || sub === '--help' || sub === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(SANDBOX_USAGE);
-    return sub ? 0 : 2;
-  }
-  const run = COMMANDS[sub];
-  if (!run) throw new SandboxUsageError(`unknown sandbox command "${sub}" (up, apply, check, down)`);
-  return run(rest);
-}
+export const sandbox = defineCommand({
+  name: 'sandbox',
+  summary:
+    'a local control plane (real kube-apiserver, Crossplane core, provider stand-in, controller) on loopback',
+  synopsis: [
+    'envstack sandbox up [--dir DIR] [--flavor claim|namespaced] [--crossplane-breaker-defaults]',
+    'envstack sandbox apply FILE|DIR... [--dir DIR] [--timeout SECONDS]',
+    'envstack sandbox check FILE|DIR... [--dir DIR]',
+    'envstack sandbox down [--dir DIR]',
+  ],
+  details: `A local control plane on loopback: real etcd and kube-apiserver, real Crossplane core with the
+composition functions, a provider stand-in in place of AWS, and the envstack controller. No cloud
+account, no cluster, no Docker.
 
-export { DEFAULT_GROUP };
+  up      start everything, install the chart, and return; prints the kubeconfig and an export line
+  apply   kubectl apply the claims and wait until each is Ready or names what blocks it
+  check   compare what Crossplane composed for each claim with 'envstack render --converge'
+  down    stop every process of the sandbox
+
+--dir defaults to $ENVSTACK_SANDBOX_DIR or ~/.local/state/envstack/sandbox.
+Crossplane's XR circuit breaker is widened in the sandbox (burst 50000, 100 events/s): with its
+defaults (burst 100, 1/s) creating an environment opens it, and an XR can then wait long for its last
+resources. --crossplane-breaker-defaults runs Crossplane with its own defaults, as a cluster does.`,
+  examples: [
+    'envstack sandbox up && export KUBECONFIG=~/.local/state/envstack/sandbox/admin.kubeconfig',
+    'envstack sandbox apply examples/dev.yaml',
+    'envstack sandbox check examples/',
+    'envstack sandbox down',
+  ],
+  async run(args) {
+    const [sub, ...rest] = args;
+    if (!sub) {
+      console.log(sandbox.usage);
+      return 2;
+    }
+    // -h, --help and unknown flags before the sub-command
+    if (sub.startsWith('-')) parseCommandArgs([sub], {});
+    const run = SUBCOMMANDS[sub];
+    if (!run) throw new UsageError(`unknown sandbox command "${sub}" (up, apply, check, down)`);
+    return run(rest);
+  },
+});

@@ -1,8 +1,7 @@
-import { jest } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../cli/run-cli.js';
 import { usageProfiles } from '../../src/platform/cost/index.js';
 import { tablePrice } from './support.js';
 
@@ -13,26 +12,7 @@ function file(name: string, text: string): string {
   return p;
 }
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = jest
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out.push(String(s));
-    return true;
-  });
-  try {
-    const code = await main(['cost', ...argv]);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const run = (...argv: string[]) => runCli('cost', ...argv);
 
 interface JsonEstimate {
   claim: string;
@@ -51,18 +31,7 @@ test('--help says what the command does and takes', async () => {
   expect(r.out).toContain('envstack cost --diff BASE.yaml NEW.yaml');
   expect(r.out).toContain('--prices FILE');
   expect(r.out).toContain('--usage FILE');
-  const top = await (async () => {
-    const out: string[] = [];
-    const log = jest
-      .spyOn(console, 'log')
-      .mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-    try {
-      await main(['--help']);
-    } finally {
-      log.mockRestore();
-    }
-    return out.join('\n');
-  })();
+  const top = (await runCli('--help')).out;
   expect(top).toMatch(/envstack cost CLAIM\.\.\./);
 });
 

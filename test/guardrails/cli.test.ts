@@ -1,9 +1,8 @@
-import { jest } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rules } from '../../src/platform/guardrails/index.js';
-import { lintCommand } from '../../src/cli/lint.js';
+import { runCli } from '../cli/run-cli.js';
 import { convergeClaim } from '../../src/platform/render/converge.js';
 import type { Unstructured } from '../../src/engine/render/fnapi.js';
 import { formatRenderOutput } from '../../src/engine/render/index.js';
@@ -11,25 +10,7 @@ import { loadAllYaml } from '../../src/engine/render/yaml.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'envstack-lint-'));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = jest
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out.push(String(s));
-    return true;
-  });
-  try {
-    return { code: await lintCommand(argv), out: out.join(''), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const run = (...argv: string[]) => runCli('lint', ...argv);
 
 const devClaim = loadAllYaml(readFileSync('examples/dev.yaml', 'utf8'))[0] as Unstructured;
 
