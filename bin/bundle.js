@@ -6,8 +6,8 @@ import { join } from 'node:path';
 
 export const BUNDLE_DIR = join('dist', 'bundle');
 export const MANIFEST = 'manifest.json';
-/** Files the bundle depends on beyond its sources: npm rewrites the second on every install. */
-export const FRESHNESS_EXTRA = ['package.json', join('node_modules', '.package-lock.json')];
+/** Files the bundle depends on beyond its sources (and the package.json of each package bundled in it). */
+export const FRESHNESS_EXTRA = ['package.json'];
 
 /** The bundle's manifest ({ builtAt, entry, inputs }), or undefined when there is no usable one. */
 export function readManifest(root) {

@@ -3,7 +3,8 @@
 // and chunks. Each command is a dynamic import in src/cli, so it is a chunk of its own and a command loads
 // only its own code: `render` never loads cdk8s, zod, the Kubernetes client or the cost tables.
 // bin/envstack.js runs the bundle instead of the TypeScript sources whenever manifest.json says it was
-// built after every file it was built from (bin/bundle.js).
+// built after every file it was built from, and after the package.json of every package it holds
+// (bin/bundle.js).
 //
 // Two things differ from the sources, and neither changes what a command prints:
 // - The packages below stay external (loaded from node_modules when a command needs them): jsii's
@@ -53,6 +54,19 @@ function ownInputs(metafile, root) {
     .filter((p) => !p.split(/[\\/]/).includes('node_modules') && !p.startsWith('..'));
 }
 
+/**
+ * node_modules/PACKAGE/package.json for each package bundled in (npm rewrites it when it installs another
+ * version, and leaves it alone otherwise), relative to ROOT.
+ */
+function bundledPackages(metafile) {
+  const packages = new Set();
+  for (const p of Object.keys(metafile.inputs)) {
+    const m = /^(.*node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(p);
+    if (m) packages.add(join(m[1].slice(m[1].indexOf('node_modules')), 'package.json'));
+  }
+  return [...packages];
+}
+
 /** JSON text for a value, refusing one that JSON cannot carry exactly (undefined, NaN, a class…). */
 function exactJson(value, what) {
   const text = JSON.stringify(value);
@@ -83,7 +97,7 @@ async function precomputedOpenApi(root) {
     `export function statusOpenApi() { return JSON.parse(${JSON.stringify(status)}); }`,
     '',
   ].join('\n');
-  return { contents, inputs: ownInputs(built.metafile, root) };
+  return { contents, inputs: [...ownInputs(built.metafile, root), ...bundledPackages(built.metafile)] };
 }
 
 /** Builds the bundle into ROOT/dist/bundle (replacing what was there) and returns its manifest. */
@@ -116,7 +130,9 @@ export async function bundle({ root = ROOT, outDir = join(root, BUNDLE_DIR) } = 
     ],
   });
   for (const w of result.warnings) console.warn(`bundle: ${w.text}`);
-  const inputs = [...new Set([...ownInputs(result.metafile, root), ...openapi.inputs])].sort();
+  const inputs = [
+    ...new Set([...ownInputs(result.metafile, root), ...bundledPackages(result.metafile), ...openapi.inputs]),
+  ].sort();
   const manifest = {
     builtAt,
     entry: ENTRY,

@@ -51,7 +51,7 @@ async function envstack(args: string[], env: NodeJS.ProcessEnv) {
 }
 
 describe('the bundle', () => {
-  it('is fresh, and its manifest lists the sources it was built from', () => {
+  it('is fresh, and its manifest lists the sources and packages it was built from', () => {
     expect(freshBundle(repo)).toBe(join(repo, BUNDLE_DIR, 'cli', 'envstack.mjs'));
     expect(manifest.inputs).toEqual(
       expect.arrayContaining([
@@ -61,10 +61,15 @@ describe('the bundle', () => {
         'src/platform/api/schema.ts',
         'src/platform/api/profiles.ts',
         'package.json',
+        // the packages bundled in, by their package.json
+        'node_modules/js-yaml/package.json',
+        'node_modules/@marcbachmann/cel-js/package.json',
       ]),
     );
     expect(
-      manifest.inputs.filter((f) => f.includes('node_modules/') && !f.endsWith('.package-lock.json')),
+      manifest.inputs.filter(
+        (f) => f.includes('node_modules/') && !/^node_modules\/(@[^/]+\/)?[^/]+\/package\.json$/.test(f),
+      ),
     ).toEqual([]);
   });
 
