@@ -16,45 +16,59 @@ async function compiled<T>(path: string): Promise<T> {
   if (!existsSync(url)) throw new Error(`no dist/${path}: run npm run build (npm run bench does)`);
   return (await import(url.href)) as T;
 }
-const { synthesize, writeSynthesized } =
-  await compiled<typeof import('../src/platform/compose/app.js')>('compose/app.js');
-const { renderClaim } =
-  await compiled<typeof import('../src/platform/render/service.js')>('render/service.js');
-const { readDocuments } = await compiled<typeof import('../src/cli/documents.js')>('cli/documents.js');
+const cli = 'dist/cli/main.js';
 
 const execFileAsync = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const results = new URL('./results.json', import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'envstack-bench-'));
 const entries: Record<string, BenchEntry> = {};
+/** `tsx bench/run.ts [synth] [render] [vs-crossplane]`: those parts only; all three without arguments. */
+const SECTIONS = ['synth', 'render', 'vs-crossplane'];
+const asked = process.argv.slice(2);
+for (const a of asked)
+  if (!SECTIONS.includes(a)) throw new Error(`bench/run.ts: no part "${a}" (${SECTIONS.join(', ')})`);
+const part = (name: string) => asked.length === 0 || asked.includes(name);
 
-entries['synth.full'] = summarize(
-  await timeRuns(RUNS, async () => writeSynthesized(out, await synthesize())),
-  'ms',
-);
+async function readDocuments(file: string) {
+  return (await compiled<typeof import('../src/cli/documents.js')>('cli/documents.js')).readDocuments(file);
+}
+
+if (part('synth')) {
+  const { synthesize, writeSynthesized } =
+    await compiled<typeof import('../src/platform/compose/app.js')>('platform/compose/app.js');
+  entries['synth.full'] = summarize(
+    await timeRuns(RUNS, async () => writeSynthesized(out, await synthesize())),
+    'ms',
+  );
+}
 
 async function renderEntries(example: string): Promise<void> {
-  const [claim] = readDocuments(`examples/${example}.yaml`);
+  const { renderClaim } = await compiled<typeof import('../src/platform/render/service.js')>(
+    'platform/render/service.js',
+  );
+  const [claim] = await readDocuments(`examples/${example}.yaml`);
   await renderClaim({ claim, flavor: 'claim' }); // warm: loads the Composition once, as a long-lived process would
   entries[`render.${example}.inprocess`] = summarize(
     await timeRuns(RUNS, () => renderClaim({ claim, flavor: 'claim' })),
     'ms',
   );
 }
-await renderEntries('dev');
-await renderEntries('prod-dr');
+if (part('render')) {
+  await renderEntries('dev');
+  await renderEntries('prod-dr');
 
-// The compiled CLI (`npm run build`), as the container image runs it.
-const cli = 'dist/cli/main.js';
-const command = await timeRuns(RUNS, () => {
-  const r = spawnSync(process.execPath, [cli, 'render', 'examples/dev.yaml'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  // The compiled CLI (`npm run build`), as the container image runs it.
+  const command = await timeRuns(RUNS, () => {
+    const r = spawnSync(process.execPath, [cli, 'render', 'examples/dev.yaml'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    if (r.status !== 0) throw new Error(`envstack render failed: ${r.stderr.toString()}`);
   });
-  if (r.status !== 0) throw new Error(`envstack render failed: ${r.stderr.toString()}`);
-});
-entries['render.dev.command'] = summarize(command, 'ms');
+  entries['render.dev.command'] = summarize(command, 'ms');
+}
 
-Object.assign(entries, await versusCrossplane());
+if (part('vs-crossplane')) Object.assign(entries, await versusCrossplane());
 
 /** Starts `envstack serve` (compiled), announced in a file of the bench's own, and waits until it listens. */
 async function startServer(addressFile: string): Promise<{ stop: () => Promise<void> }> {
@@ -83,100 +97,112 @@ async function startServer(addressFile: string): Promise<{ stop: () => Promise<v
 
 /**
  * crossplane render against envstack render for the prod-dr claim, whole commands alternating in one
- * loop: `envstack render` as a user runs it with `envstack serve` up (bin/envstack, the package's
- * command, answered by the server), and the compiled CLI alone (a fresh Node process that loads everything). crossplane render runs
- * with its three functions already up as Development-runtime servers, the way the conformance suite
- * runs it; the server is envstack's counterpart to those.
+ * loop. crossplane render runs with its three functions already up as Development-runtime servers, the
+ * way the conformance suite runs it. envstack render runs as a user runs it: bin/envstack with
+ * `envstack serve` up (the server is envstack's counterpart to the function servers), and cold, in a
+ * fresh Node process with no server: the bundle (`npm run bundle`) that bin/envstack picks when it is
+ * built, the compiled dist/ (as the image runs it), and the TypeScript through tsx (a checkout with no
+ * bundle).
  */
 async function versusCrossplane(): Promise<Record<string, BenchEntry>> {
-  const { existsSync, writeFileSync } = await import('node:fs');
+  const { writeFileSync } = await import('node:fs');
   const { startFunctions, TOOLS_BIN } = await import('../test/conformance/functions.js');
   const crossplane = join(TOOLS_BIN, 'crossplane');
   if (!existsSync(crossplane))
     throw new Error('render.vs-crossplane needs the real CLI: run npm run tools:install');
+  // @ts-expect-error: plain JavaScript beside the command, no declarations
+  const { freshBundle } = (await import('../bin/bundle.js')) as {
+    freshBundle(root: string): string | undefined;
+  };
+  if (!freshBundle(process.cwd()))
+    throw new Error(
+      'render.vs-crossplane.cold needs a fresh bundle: run npm run bundle (npm run bench does)',
+    );
   const { claimToXr } = await import('../src/platform/render/claim.js');
   const { loadComposition } = await import('../src/platform/render/service.js');
   const { toYaml } = await import('../src/platform/compose/app.js');
   const claimFile = 'examples/prod-dr.yaml';
-  const [claim] = readDocuments(claimFile);
+  const [claim] = await readDocuments(claimFile);
   writeFileSync(join(out, 'xr.yaml'), toYaml([claimToXr(claim, { flavor: 'claim' })]));
   writeFileSync(join(out, 'composition.yaml'), toYaml([await loadComposition('claim')]));
   const addressFile = join(out, 'serve', 'envstack.addr');
   const fns = await startFunctions();
   const server = await startServer(addressFile);
-  const times = {
-    crossplane: [] as number[],
-    served: [] as number[],
-    servedNode: [] as number[],
-    alone: [] as number[],
-  };
-  const ratios = { served: [] as number[], servedNode: [] as number[], alone: [] as number[] };
   const big = { maxBuffer: 256 * 1024 * 1024 };
+  const servedEnv = { ...process.env, ENVSTACK_SERVE_FILE: addressFile };
+  const noServer = { ...process.env, ENVSTACK_NO_SERVER: '1' };
+  const commands: Record<string, () => Promise<unknown>> = {
+    crossplane: () =>
+      execFileAsync(
+        crossplane,
+        ['render', join(out, 'xr.yaml'), join(out, 'composition.yaml'), fns.functionsFile],
+        big,
+      ),
+    served: () => execFileAsync('bin/envstack', ['render', claimFile], { ...big, env: servedEnv }),
+    servedNode: () =>
+      execFileAsync(process.execPath, ['bin/envstack.js', 'render', claimFile], { ...big, env: servedEnv }),
+    bundle: () => execFileAsync('bin/envstack', ['render', claimFile], { ...big, env: noServer }),
+    dist: () => execFileAsync(process.execPath, [cli, 'render', claimFile], big),
+    tsx: () =>
+      execFileAsync('bin/envstack', ['render', claimFile], {
+        ...big,
+        env: { ...noServer, ENVSTACK_NO_BUNDLE: '1' },
+      }),
+  };
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   try {
     const runs = Math.max(5, RUNS);
     // Each command starts on a quiet machine: the function servers finish their garbage collection after
     // a render, and would otherwise tax whichever command follows crossplane render.
     const settle = () => new Promise((r) => setTimeout(r, 500));
     for (let i = 0; i < runs; i++) {
-      await settle();
-      // Asynchronous: the functions are this process's children, and their log pipes need its event loop.
-      const [c] = await timeRuns(1, () =>
-        execFileAsync(
-          crossplane,
-          ['render', join(out, 'xr.yaml'), join(out, 'composition.yaml'), fns.functionsFile],
-          big,
-        ),
-      );
-      await settle();
-      const [s] = await timeRuns(1, () =>
-        execFileAsync('bin/envstack', ['render', claimFile], {
-          ...big,
-          env: { ...process.env, ENVSTACK_SERVE_FILE: addressFile },
-        }),
-      );
-      await settle();
-      const [n] = await timeRuns(1, () =>
-        execFileAsync(process.execPath, ['bin/envstack.js', 'render', claimFile], {
-          ...big,
-          env: { ...process.env, ENVSTACK_SERVE_FILE: addressFile },
-        }),
-      );
-      await settle();
-      const [a] = await timeRuns(1, () => execFileAsync(process.execPath, [cli, 'render', claimFile], big));
-      times.crossplane.push(c);
-      times.served.push(s);
-      times.alone.push(a);
-      times.servedNode.push(n);
-      ratios.servedNode.push(c / n);
-      ratios.served.push(c / s);
-      ratios.alone.push(c / a);
+      for (const [name, run] of Object.entries(commands)) {
+        await settle();
+        // Asynchronous: the functions are this process's children, and their log pipes need its event loop.
+        const [t] = await timeRuns(1, run);
+        times[name].push(t);
+      }
     }
   } finally {
     await server.stop();
     await fns.stop();
   }
   const median = (xs: number[]) => summarize(xs, 'ms').median;
+  const versus = (name: string, note: string) =>
+    summarize(
+      times.crossplane.map((c, i) => c / times[name][i]),
+      'ratio',
+      {
+        claim: claimFile,
+        crossplaneMedianMs: median(times.crossplane),
+        envstackMedianMs: median(times[name]),
+        note,
+      },
+    );
   return {
-    'render.vs-crossplane': summarize(ratios.served, 'ratio', {
-      claim: claimFile,
-      crossplaneMedianMs: median(times.crossplane),
-      envstackMedianMs: median(times.served),
-      note: 'whole commands, alternating; envstack render with envstack serve up; median = crossplane time / envstack time',
-    }),
-    'render.vs-crossplane.node-client': summarize(ratios.servedNode, 'ratio', {
-      claim: claimFile,
-      crossplaneMedianMs: median(times.crossplane),
-      envstackMedianMs: median(times.servedNode),
-      note: 'the same loop: node bin/envstack.js with envstack serve up (pays Node start-up)',
-    }),
-    'render.vs-crossplane.cold': summarize(ratios.alone, 'ratio', {
-      claim: claimFile,
-      crossplaneMedianMs: median(times.crossplane),
-      envstackMedianMs: median(times.alone),
-      note: 'the same loop: the compiled CLI in a fresh process, no server',
-    }),
+    'render.vs-crossplane': versus(
+      'served',
+      'whole commands, alternating; envstack render with envstack serve up; median = crossplane time / envstack time',
+    ),
+    'render.vs-crossplane.node-client': versus(
+      'servedNode',
+      'the same loop: node bin/envstack.js with envstack serve up (pays Node start-up)',
+    ),
+    'render.vs-crossplane.cold': versus(
+      'bundle',
+      'the same loop: bin/envstack render with no server (ENVSTACK_NO_SERVER=1), a fresh Node process running the bundle (npm run bundle)',
+    ),
+    'render.vs-crossplane.cold-dist': versus(
+      'dist',
+      'the same loop: the compiled CLI (node dist/cli/main.js) in a fresh process, no server',
+    ),
+    'render.vs-crossplane.cold-tsx': versus(
+      'tsx',
+      'the same loop: bin/envstack render with no server and no bundle (ENVSTACK_NO_BUNDLE=1): the TypeScript through tsx',
+    ),
     'render.prod-dr.served': summarize(times.served, 'ms'),
-    'render.prod-dr.command': summarize(times.alone, 'ms'),
+    'render.prod-dr.command': summarize(times.dist, 'ms'),
+    'render.prod-dr.bundle': summarize(times.bundle, 'ms'),
   };
 }
 

@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Flavor } from '../../platform/compose/flavor.js';
-import { API_VERSION, apiNames, DEFAULT_GROUP } from '../../platform/compose/xrd.js';
+import { API_VERSION, apiNames, DEFAULT_GROUP } from '../../platform/compose/names.js';
 import type { RenderContext, RenderDesired } from './desired.js';
 import { EventRecorder, type EventSpec, type EventTarget } from './events.js';
 import { Informer, type InformerEvent, type InformerOptions, type ResourceType } from './informer.js';

@@ -1,6 +1,6 @@
 /** What `envstack status` and `envstack drift` read from the cluster for one environment. */
 import { KubeConfig } from '@kubernetes/client-node';
-import { API_VERSION, apiNames, DEFAULT_GROUP } from '../../platform/compose/xrd.js';
+import { API_VERSION, apiNames, DEFAULT_GROUP } from '../../platform/compose/names.js';
 import { defaultKubeConfig, KubeClient, resourcePath, statusCodeOf } from './kube.js';
 import { isObject, type KObject } from './object.js';
 import { type ControllerStatus } from './status.js';

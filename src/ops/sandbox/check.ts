@@ -4,7 +4,7 @@
  */
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Flavor } from '../../platform/compose/flavor.js';
-import { apiNames, API_VERSION, DEFAULT_GROUP } from '../../platform/compose/xrd.js';
+import { apiNames, API_VERSION, DEFAULT_GROUP } from '../../platform/compose/names.js';
 import { claimToXr } from '../../platform/render/claim.js';
 import { convergeClaim } from '../../platform/render/converge.js';
 import { ANNOTATION_COMPOSITION_RESOURCE_NAME, applyDefaults, jsonEqual } from '../../engine/index.js';

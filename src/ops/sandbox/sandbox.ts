@@ -11,7 +11,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import jsYaml from 'js-yaml';
 import { buildStack } from '../../platform/compose/components/index.js';
 import type { Flavor } from '../../platform/compose/flavor.js';
-import { apiNames, DEFAULT_GROUP } from '../../platform/compose/xrd.js';
+import { apiNames, DEFAULT_GROUP } from '../../platform/compose/names.js';
 import { pluralOf } from '../../platform/delivery/controller-rbac.js';
 import { crdIndex } from '../../platform/validate/index.js';
 import { startKubeCluster, type KubeCluster } from './cluster.js';

@@ -24,7 +24,7 @@ function structural(node: unknown): unknown {
   return out;
 }
 
-export function toOpenApi(schema: z.ZodType): OpenApiSchema {
+function toOpenApi(schema: z.ZodType): OpenApiSchema {
   return structural(z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' })) as OpenApiSchema;
 }
 

@@ -6,7 +6,7 @@ import yaml from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flavors } from '../compose/flavor.js';
-import { apiNames, DEFAULT_GROUP } from '../compose/xrd.js';
+import { apiNames, DEFAULT_GROUP } from '../compose/names.js';
 import type { JsonObject } from '../../core/json.js';
 
 export const HEALTH_DIR = join('charts', 'envstack', 'files', 'health');

@@ -5,7 +5,7 @@
  */
 import type { Flavor } from '../compose/flavor.js';
 import { buildStack } from '../compose/components/index.js';
-import { apiNames, DEFAULT_GROUP } from '../compose/xrd.js';
+import { apiNames, DEFAULT_GROUP } from '../compose/names.js';
 
 export interface PolicyRule {
   apiGroups: string[];

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { specOpenApi } from '../api/openapi.js';
 import { applyDefaults, type JSONSchemaProps } from '../../engine/index.js';
-import { API_VERSION, apiNames, compositionName, DEFAULT_GROUP } from '../compose/xrd.js';
+import { API_VERSION, apiNames, compositionName, DEFAULT_GROUP } from '../compose/names.js';
 import type { Flavor } from '../compose/flavor.js';
 import type { JsonObject, Unstructured } from '../../core/json.js';
 

@@ -14,7 +14,7 @@ import {
 import { basename, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Flavor } from '../compose/flavor.js';
-import { DEFAULT_GROUP } from '../compose/xrd.js';
+import { DEFAULT_GROUP } from '../compose/names.js';
 import { claimToXr } from './claim.js';
 import type { Unstructured } from '../../core/json.js';
 import { PACKAGE_ROOT } from '../../core/paths.js';

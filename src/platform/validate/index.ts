@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_GROUP, API_VERSION } from '../compose/xrd.js';
+import { DEFAULT_GROUP, API_VERSION } from '../compose/names.js';
 import type { Unstructured } from '../../core/json.js';
 import type { Flavor } from '../compose/flavor.js';
 import {

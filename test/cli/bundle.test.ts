@@ -1,0 +1,195 @@
+// The bundle (`npm run bundle`, scripts/bundle.mjs): it prints what the TypeScript sources print, render
+// loads only what rendering needs, and bin/envstack.js runs it exactly when it is built and fresh.
+import { execFile } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+// @ts-expect-error plain JavaScript without declarations (bin/ runs without TypeScript tooling)
+import { BUNDLE_DIR, freshBundle, MANIFEST } from '../../bin/bundle.js';
+
+const execFileAsync = promisify(execFile);
+const repo = resolve('.');
+const big = { maxBuffer: 64 * 1024 * 1024 };
+const noServer = { ...process.env, ENVSTACK_NO_SERVER: '1' };
+
+interface Manifest {
+  builtAt: number;
+  entry: string;
+  inputs: string[];
+}
+let manifest: Manifest;
+
+beforeAll(async () => {
+  // Built unless a fresh one is there already (then it was built from these very sources).
+  if (!freshBundle(repo)) await execFileAsync(process.execPath, ['scripts/bundle.mjs']);
+  manifest = JSON.parse(readFileSync(join(repo, BUNDLE_DIR, MANIFEST), 'utf8')) as Manifest;
+}, 60_000);
+
+/** `node bin/envstack.js ARGS` with no server: the bundle, or with ENVSTACK_NO_BUNDLE the sources via tsx. */
+async function envstack(args: string[], env: NodeJS.ProcessEnv) {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, ['bin/envstack.js', ...args], {
+      ...big,
+      env,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('the bundle', () => {
+  it('is fresh, and its manifest lists the sources and packages it was built from', () => {
+    expect(freshBundle(repo)).toBe(join(repo, BUNDLE_DIR, 'cli', 'envstack.mjs'));
+    expect(manifest.inputs).toEqual(
+      expect.arrayContaining([
+        'src/cli/main.ts',
+        'src/engine/render/engine.ts',
+        // what the precomputed OpenAPI schemas come from
+        'src/platform/api/schema.ts',
+        'src/platform/api/profiles.ts',
+        'package.json',
+        // the packages bundled in, by their package.json
+        'node_modules/js-yaml/package.json',
+        'node_modules/@marcbachmann/cel-js/package.json',
+      ]),
+    );
+    expect(
+      manifest.inputs.filter(
+        (f) => f.includes('node_modules/') && !/^node_modules\/(@[^/]+\/)?[^/]+\/package\.json$/.test(f),
+      ),
+    ).toEqual([]);
+  });
+
+  it.each([
+    [['render', 'examples/prod-dr.yaml']],
+    [['render', 'examples/dev.yaml', '--converge', '--summary']],
+    [['render', 'examples/prod-dr.yaml', '--flavor', 'namespaced', '-r']],
+    [['render', 'examples/missing.yaml']],
+  ])('prints what the sources print: envstack %j', async (args) => {
+    const [bundled, source] = await Promise.all([
+      envstack(args, noServer),
+      envstack(args, { ...noServer, ENVSTACK_NO_BUNDLE: '1' }),
+    ]);
+    expect(bundled).toEqual(source);
+    if (args[1] === 'examples/prod-dr.yaml') expect(bundled.stdout.length).toBeGreaterThan(200_000);
+  });
+
+  it('renders without loading cdk8s, zod, the Kubernetes client or prom-client', async () => {
+    // A resolve hook that reports every module the render imports.
+    const hooks = `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('IMPORT ' + r.url + '\\n'); return r; }`;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+    const { stdout, stderr } = await execFileAsync(
+      process.execPath,
+      [
+        '--import',
+        `data:text/javascript,${encodeURIComponent(register)}`,
+        join(BUNDLE_DIR, manifest.entry),
+        'render',
+        'examples/prod-dr.yaml',
+      ],
+      big,
+    );
+    expect(stdout.length).toBeGreaterThan(200_000);
+    const imported = stderr
+      .split('\n')
+      .filter((l) => l.startsWith('IMPORT file:'))
+      .map((l) => l.slice('IMPORT file://'.length));
+    const chunks = imported.filter((f) => f.includes(`/${BUNDLE_DIR}/chunks/`));
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(imported.filter((f) => f.includes('/node_modules/'))).toEqual([]);
+    for (const chunk of chunks)
+      expect(readFileSync(chunk, 'utf8')).not.toMatch(/node_modules\/(zod|cdk8s)\//);
+    // what the render skips is in the bundle all the same
+    const all = readdirSync(join(BUNDLE_DIR, 'chunks')).filter((f) => f.endsWith('.mjs'));
+    expect(
+      all.some((f) => /node_modules\/zod\//.test(readFileSync(join(BUNDLE_DIR, 'chunks', f), 'utf8'))),
+    ).toBe(true);
+  });
+});
+
+describe('bin/envstack.js', () => {
+  // A package of its own: bin/ as it is, stand-ins for the sources, the bundle and dist/ that say who ran.
+  let root: string;
+  const stub = (who: string) =>
+    `export async function main(argv) { console.log(${JSON.stringify(who)} + ' ' + argv.join(' ')); return 0; }\n`;
+  const write = (path: string, text: string) => {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  const past = new Date(Date.now() - 3_600_000);
+  const writeManifest = (builtAt: number) =>
+    write(
+      join(BUNDLE_DIR, MANIFEST),
+      JSON.stringify({ builtAt, entry: 'cli/envstack.mjs', inputs: ['src/cli/main.ts', 'package.json'] }),
+    );
+  const who = async (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    (
+      await execFileAsync(process.execPath, [join(root, 'bin', 'envstack.js'), ...args], {
+        env: { ...noServer, ...env },
+      })
+    ).stdout.trim();
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'envstack-bin-'));
+    for (const f of ['envstack.js', 'bundle.js', 'server-client.js'])
+      write(join('bin', f), readFileSync(join(repo, 'bin', f), 'utf8'));
+    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+    write('package.json', '{ "type": "module" }\n');
+    write('src/cli/main.ts', stub('source'));
+    write(join(BUNDLE_DIR, 'cli', 'envstack.mjs'), stub('bundle'));
+    write('dist/cli/main.js', stub('dist'));
+    for (const f of ['package.json', 'src/cli/main.ts']) utimesSync(join(root, f), past, past);
+    writeManifest(Date.now());
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('runs the bundle when it is fresh', async () => {
+    expect(await who(['render', 'x.yaml'])).toBe('bundle render x.yaml');
+    expect(await who(['lint'])).toBe('bundle lint');
+  });
+
+  it('runs the sources when asked to, and for the long-lived commands', async () => {
+    expect(await who(['render', 'x.yaml'], { ENVSTACK_NO_BUNDLE: '1' })).toBe('source render x.yaml');
+    expect(await who(['serve'])).toBe('source serve');
+    expect(await who(['controller'])).toBe('source controller');
+  });
+
+  it('runs the sources once a source is newer than the bundle, or gone', async () => {
+    const now = new Date();
+    utimesSync(join(root, 'src/cli/main.ts'), now, now);
+    try {
+      expect(await who(['render', 'x.yaml'])).toBe('source render x.yaml');
+    } finally {
+      utimesSync(join(root, 'src/cli/main.ts'), past, past);
+    }
+    expect(await who(['render', 'x.yaml'])).toBe('bundle render x.yaml');
+    writeManifest(past.getTime() - 1000);
+    try {
+      expect(await who(['render', 'x.yaml'])).toBe('source render x.yaml');
+    } finally {
+      writeManifest(Date.now());
+    }
+  });
+
+  it('in a package without sources, runs the bundle when built, else dist/', async () => {
+    copyFileSync(join(root, 'src/cli/main.ts'), join(root, 'main.ts.saved'));
+    rmSync(join(root, 'src'), { recursive: true });
+    writeManifest(past.getTime() - 1000); // stale or not: there is nothing to be stale against
+    expect(await who(['serve'])).toBe('bundle serve');
+    rmSync(join(root, BUNDLE_DIR), { recursive: true });
+    expect(await who(['render', 'x.yaml'])).toBe('dist render x.yaml');
+  });
+});
