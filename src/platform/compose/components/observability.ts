@@ -5,42 +5,34 @@
 import { fromEnv, fromXr, format, type Patch } from '../patches.js';
 import { ENV_PREFIX, type NameSpec } from '../naming.js';
 import { policyDocument, policyPatch, templated } from '../policy.js';
-import { celEffective, celHas, profileDefault, sibling, type Component, type Stack } from '../resource.js';
+import type { Construct } from 'constructs';
+import { all, celHas, enabled, engine, type Condition } from '../conditions.js';
+import { profileDefault, sibling, StackComponent, type ComposedResource } from '../resource.js';
 import { APP_ASG_PART } from './compute.js';
-import { lbStatus } from './loadbalancer.js';
-import { KMS_KEY } from './storage.js';
+import type { EnvironmentKey } from './encryption.js';
+import type { LoadBalancer } from './loadbalancer.js';
 import { APP_LOG_GROUP_PREFIX } from './userdata.js';
 
-export const ALARM_TOPIC = 'alarm-topic';
-export const APP_LOG_GROUP = 'log-group-app';
-export const KMS_KEY_ARN_STATUS = 'status.ids.kmsKeyArn';
-
-export const DATABASE_ENABLED = 'spec.database.enabled == true';
-export const SERVERLESS_ENABLED = 'spec.serverless.enabled == true';
-export const TABLE_ENABLED = '(spec.dynamodb.enabled == true) || (spec.serverless.enabled == true)';
-
-const and = (...c: Array<string | undefined>) =>
-  c
-    .filter((x): x is string => Boolean(x))
-    .map((x) => `(${x})`)
-    .join(' && ') || undefined;
+const ALARM_TOPIC = 'alarm-topic';
+const APP_LOG_GROUP = 'log-group-app';
 
 export interface LogGroupProps {
   name: string;
-  component: Component;
   /** The AWS name: `<prefix><project-env>-<part>`, e.g. `/aws/lambda/` + `shop-dev-api`. */
   awsName: Pick<NameSpec, 'part' | 'prefix'>;
-  when?: string;
+  /** Encrypts the log events. */
+  key: EnvironmentKey;
+  when?: Condition;
 }
 
 /** A log group encrypted with the CMK, retained per profile unless the claim says otherwise. */
-export function logGroup(stack: Stack, props: LogGroupProps): void {
-  stack.add(props.component, {
+export function logGroup(stack: StackComponent, props: LogGroupProps): ComposedResource {
+  return stack.add({
     name: props.name,
     service: 'cloudwatchlogs',
     kind: 'Group',
     when: props.when,
-    forProvider: { kmsKeyIdSelector: sibling(KMS_KEY), logGroupClass: 'STANDARD' },
+    forProvider: { kmsKeyIdSelector: props.key.selector, logGroupClass: 'STANDARD' },
     awsName: { ...props.awsName, limit: 'logGroup', via: 'external-name' },
     patches: profileDefault(
       'logRetentionDays',
@@ -65,7 +57,7 @@ interface AlarmProps {
   dimensions: Record<string, { prefixed: string } | { status: string }>;
 }
 
-function alarm(stack: Stack, a: AlarmProps): void {
+function alarm(stack: Observability, a: AlarmProps): void {
   const patches: Patch[] = [];
   const needs: string[] = [];
   for (const [dim, src] of Object.entries(a.dimensions)) {
@@ -76,11 +68,11 @@ function alarm(stack: Stack, a: AlarmProps): void {
       needs.push(celHas(src.status));
     }
   }
-  stack.add('observability', {
+  stack.add({
     name: `alarm-${a.part}`,
     service: 'cloudwatch',
     kind: 'MetricAlarm',
-    when: and(celHas(KMS_KEY_ARN_STATUS), a.when, ...needs),
+    when: all(celHas(stack.key.arnStatus), a.when, ...needs),
     forProvider: {
       alarmDescription: a.description,
       namespace: a.namespace,
@@ -101,10 +93,7 @@ function alarm(stack: Stack, a: AlarmProps): void {
   });
 }
 
-const IS_POSTGRES = "spec.database.engine == 'postgres'";
-const IS_AURORA = "spec.database.engine != 'postgres'";
-
-export function alarms(stack: Stack): void {
+function alarms(stack: Observability, lbStatus: LoadBalancer['status']): void {
   const alb = { LoadBalancer: { status: lbStatus.arnSuffix } };
   const greater = 'GreaterThanThreshold';
   alarm(stack, {
@@ -163,11 +152,11 @@ export function alarms(stack: Stack): void {
   });
 
   const rds = [
-    { engine: IS_POSTGRES, dim: 'DBInstanceIdentifier', tag: 'rds' },
-    { engine: IS_AURORA, dim: 'DBClusterIdentifier', tag: 'aurora' },
+    { engine: engine.postgres, dim: 'DBInstanceIdentifier', tag: 'rds' },
+    { engine: engine.aurora, dim: 'DBClusterIdentifier', tag: 'aurora' },
   ];
   for (const { engine, dim, tag } of rds) {
-    const when = and(DATABASE_ENABLED, engine);
+    const when = all(enabled.database, engine);
     const dimensions = { [dim]: { prefixed: 'db' } };
     alarm(stack, {
       part: `${tag}-cpu`,
@@ -195,7 +184,7 @@ export function alarms(stack: Stack): void {
   }
   alarm(stack, {
     part: 'rds-free-storage',
-    when: and(DATABASE_ENABLED, IS_POSTGRES),
+    when: all(enabled.database, engine.postgres),
     description: 'Database free storage below 2 GiB',
     namespace: 'AWS/RDS',
     metricName: 'FreeStorageSpace',
@@ -206,7 +195,7 @@ export function alarms(stack: Stack): void {
   });
   alarm(stack, {
     part: 'aurora-free-memory',
-    when: and(DATABASE_ENABLED, IS_AURORA),
+    when: all(enabled.database, engine.aurora),
     description: 'Database freeable memory below 256 MiB',
     namespace: 'AWS/RDS',
     metricName: 'FreeableMemory',
@@ -223,7 +212,7 @@ export function alarms(stack: Stack): void {
     for (const metric of ['Errors', 'Throttles'] as const) {
       alarm(stack, {
         part: `lambda-${fn}-${metric.toLowerCase()}`,
-        when: SERVERLESS_ENABLED,
+        when: enabled.serverless,
         description: `The ${label} Lambda reports ${metric.toLowerCase()}`,
         namespace: 'AWS/Lambda',
         metricName: metric,
@@ -236,7 +225,7 @@ export function alarms(stack: Stack): void {
   }
   alarm(stack, {
     part: 'api-5xx',
-    when: SERVERLESS_ENABLED,
+    when: enabled.serverless,
     description: 'API Gateway answers with 5xx errors',
     namespace: 'AWS/ApiGateway',
     metricName: '5XXError',
@@ -248,7 +237,7 @@ export function alarms(stack: Stack): void {
   for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents'] as const) {
     alarm(stack, {
       part: `table-${metric.startsWith('Read') ? 'read' : 'write'}-throttles`,
-      when: TABLE_ENABLED,
+      when: enabled.table,
       description: `DynamoDB ${metric}`,
       namespace: 'AWS/DynamoDB',
       metricName: metric,
@@ -324,14 +313,34 @@ function dashboardBody(): string {
   });
 }
 
-export function observability(stack: Stack): void {
+export interface ObservabilityProps {
+  /** Encrypts the log groups and the alarm topic. */
+  key: EnvironmentKey;
+  /** Alarms watch the load balancer by the IDs it reports. */
+  loadBalancer: LoadBalancer;
+}
+
+/** Log groups, the alarm topic, alarms on every tier that exists, and a dashboard. */
+export class Observability extends StackComponent {
+  readonly alarmTopic: ComposedResource;
+  readonly key: EnvironmentKey;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id, 'observability');
+    this.key = props.key;
+    this.alarmTopic = declareObservability(this, props);
+  }
+}
+
+function declareObservability(stack: Observability, props: ObservabilityProps): ComposedResource {
+  const KMS_KEY_ARN_STATUS = props.key.arnStatus;
   logGroup(stack, {
     name: APP_LOG_GROUP,
-    component: 'observability',
+    key: props.key,
     awsName: { part: 'app', prefix: APP_LOG_GROUP_PREFIX },
   });
 
-  stack.add('observability', {
+  const topic = stack.add({
     name: ALARM_TOPIC,
     service: 'sns',
     kind: 'Topic',
@@ -342,7 +351,7 @@ export function observability(stack: Stack): void {
     patches: [fromXr(KMS_KEY_ARN_STATUS, 'spec.forProvider.kmsMasterKeyId')],
     status: { 'status.ids.alarmTopicArn': 'status.atProvider.arn' },
   });
-  stack.add('observability', {
+  stack.add({
     name: `${ALARM_TOPIC}-policy`,
     service: 'sns',
     kind: 'TopicPolicy',
@@ -379,23 +388,24 @@ export function observability(stack: Stack): void {
       ),
     ],
   });
-  stack.add('observability', {
+  stack.add({
     name: `${ALARM_TOPIC}-email`,
     service: 'sns',
     kind: 'TopicSubscription',
-    when: and(celHas(KMS_KEY_ARN_STATUS), celHas('spec.observability.alarmEmail')),
+    when: all(celHas(KMS_KEY_ARN_STATUS), celHas('spec.observability.alarmEmail')),
     forProvider: { protocol: 'email', topicArnSelector: sibling(ALARM_TOPIC) },
     patches: [fromXr('spec.observability.alarmEmail', 'spec.forProvider.endpoint')],
   });
 
-  alarms(stack);
+  alarms(stack, props.loadBalancer.status);
 
-  stack.add('observability', {
+  stack.add({
     name: 'dashboard',
     service: 'cloudwatch',
     kind: 'Dashboard',
-    when: `${celEffective('spec.observability.dashboard', 'dashboard')} == true`,
+    when: enabled.dashboard,
     awsName: { part: 'main', limit: 'dashboard', via: 'external-name' },
     templates: [templated(dashboardBody(), 'spec.forProvider.dashboardBody')],
   });
+  return topic;
 }

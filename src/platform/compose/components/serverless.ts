@@ -9,22 +9,24 @@ import type { LambdaArtifact } from '../../lambda/index.js';
 import { asString, fromEnv, fromXr, format } from '../patches.js';
 import { ENV_PREFIX } from '../naming.js';
 import { arn, policyDocument, policyPatch, templated, type PolicyStatement } from '../policy.js';
-import { celHas, profileDefault, sibling, type Stack } from '../resource.js';
+import type { Construct } from 'constructs';
+import { all, celHas, enabled } from '../conditions.js';
+import { profileDefault, sibling, StackComponent } from '../resource.js';
 import { serviceRole, APP_ASG_PART } from './compute.js';
-import { subnetsOfTier } from './network.js';
-import { TABLE_PART } from './dynamodb.js';
-import { KMS_KEY_ARN_STATUS, SERVERLESS_ENABLED, logGroup } from './observability.js';
-import { SG_LAMBDA } from './security.js';
-import { bucket, bucketName, KMS_KEY } from './storage.js';
+import type { Table } from './dynamodb.js';
+import type { EnvironmentKey } from './encryption.js';
+import type { Network } from './network.js';
+import { logGroup } from './observability.js';
+import type { SecurityGroups } from './security.js';
+import { Bucket } from './storage.js';
 
-export const ARTIFACTS_BUCKET = bucketName('artifacts');
 export const LAMBDA_CODE = 'lambda-code';
 export const DLQ = 'lambda-dlq';
-export const REST_API = 'api';
-export const API_STAGE = 'api-stage';
-export const API_STAGE_NAME = 'v1';
+const REST_API = 'api';
+const API_STAGE = 'api-stage';
+const API_STAGE_NAME = 'v1';
 export const API_EXECUTION_ARN_STATUS = 'status.ids.apiExecutionArn';
-export const SCHEDULE_RULE = 'aggregator-schedule';
+const SCHEDULE_RULE = 'aggregator-schedule';
 
 /** The two functions: composition name, AWS name part, handler key, timeout. */
 export const functions = {
@@ -33,9 +35,10 @@ export const functions = {
 } as const;
 type Fn = keyof typeof functions;
 
-const and = (...c: string[]) => c.map((x) => `(${x})`).join(' && ');
+const and = (...c: string[]) => all(...c) as string;
 const lambdaLogGroup = (fn: Fn) => `/aws/lambda/\${prefix}-${functions[fn].part}`;
-const tableArn = `arn:\${partition}:dynamodb:\${region}:\${account}:table/\${prefix}-${TABLE_PART}`;
+const tableArn = (table: Table) =>
+  `arn:\${partition}:dynamodb:\${region}:\${account}:table/\${prefix}-${table.part}`;
 const dlqArn = 'arn:${partition}:sqs:${region}:${account}:${prefix}-dlq';
 const scheduleRuleArn = 'arn:${partition}:events:${region}:${account}:rule/${prefix}-aggregate';
 const functionArn = (fn: Fn) =>
@@ -106,13 +109,40 @@ function metricQueries(): string {
   ]);
 }
 
-/** Call with `await buildLambdaArtifact()` (src/platform/lambda): the code the functions run. */
-export function serverless(stack: Stack, artifact: LambdaArtifact): void {
-  // The queue is created encrypted or not at all, so the whole side waits for the key's ARN.
-  const when = and(SERVERLESS_ENABLED, celHas(KMS_KEY_ARN_STATUS));
+export interface ServerlessProps {
+  /** The functions run in the private subnets. */
+  network: Network;
+  /** Encrypts the artifacts, queue and logs. */
+  key: EnvironmentKey;
+  /** The functions are in `securityGroups.lambda`. */
+  securityGroups: SecurityGroups;
+  /** The table the functions read and write. */
+  table: Table;
+  /** The code the functions run: `await buildLambdaArtifact()` (src/platform/lambda). */
+  artifact: LambdaArtifact;
+}
 
-  bucket(stack, { part: 'artifacts', component: 'serverless', encryption: 'kms', when });
-  stack.add('serverless', {
+/** The serverless side: functions, queue, REST API and schedule; exists when the claim enables it. */
+export class Serverless extends StackComponent {
+  /** The bucket the function code is delivered in. */
+  readonly artifacts: Bucket;
+
+  constructor(scope: Construct, id: string, props: ServerlessProps) {
+    super(scope, id, 'serverless');
+    // The queue is created encrypted or not at all, so the whole side waits for the key's ARN.
+    const when = and(enabled.serverless, celHas(props.key.arnStatus));
+    this.artifacts = new Bucket(this, 'artifacts', { part: 'artifacts', key: props.key, when });
+    declareServerless(this, when, props);
+    restApi(this, when, props.key);
+    schedule(this, when);
+  }
+}
+
+function declareServerless(stack: Serverless, when: string, props: ServerlessProps): void {
+  const { artifact, key } = props;
+  const KMS_KEY_ARN_STATUS = key.arnStatus;
+  const ARTIFACTS_BUCKET = stack.artifacts.bucket.name;
+  stack.add({
     name: LAMBDA_CODE,
     service: 's3',
     kind: 'Object',
@@ -123,12 +153,12 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
       contentBase64: artifact.base64,
       contentType: 'application/zip',
       serverSideEncryption: 'aws:kms',
-      kmsKeyIdSelector: sibling(KMS_KEY),
+      kmsKeyIdSelector: key.selector,
       bucketKeyEnabled: true,
     },
   });
 
-  stack.add('serverless', {
+  stack.add({
     name: DLQ,
     service: 'sqs',
     kind: 'Queue',
@@ -154,9 +184,16 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
   });
 
   const roleStatements: Record<Fn, PolicyStatement[]> = {
-    api: [{ Sid: 'ReadAggregates', Effect: 'Allow', Action: 'dynamodb:Query', Resource: tableArn }],
+    api: [
+      { Sid: 'ReadAggregates', Effect: 'Allow', Action: 'dynamodb:Query', Resource: tableArn(props.table) },
+    ],
     aggregator: [
-      { Sid: 'WriteAggregates', Effect: 'Allow', Action: 'dynamodb:BatchWriteItem', Resource: tableArn },
+      {
+        Sid: 'WriteAggregates',
+        Effect: 'Allow',
+        Action: 'dynamodb:BatchWriteItem',
+        Resource: tableArn(props.table),
+      },
       {
         Sid: 'ReadMetrics',
         Effect: 'Allow',
@@ -172,21 +209,20 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
     const f = functions[fn];
     logGroup(stack, {
       name: `log-group-${fn}`,
-      component: 'serverless',
+      key,
       awsName: { part: f.part, prefix: '/aws/lambda/' },
       when,
     });
     serviceRole(stack, {
       name: f.role,
       part: `${f.part}-fn`,
-      component: 'serverless',
       service: 'lambda.amazonaws.com',
       when,
       // X-Ray trace upload has no resource-level permissions; the AWS managed policy is the narrow form.
       managedPolicies: ['AWSXRayDaemonWriteAccess'],
       statements: [...lambdaStatements(fn), ...roleStatements[fn]],
     });
-    stack.add('serverless', {
+    stack.add({
       name: f.name,
       service: 'lambda',
       kind: 'Function',
@@ -204,8 +240,8 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
         memorySize: f.memorySize,
         tracingConfig: { mode: 'Active' },
         vpcConfig: {
-          subnetIdSelector: subnetsOfTier('private', 'primary'),
-          securityGroupIdSelector: sibling(SG_LAMBDA),
+          subnetIdSelector: props.network.subnets('private'),
+          securityGroupIdSelector: sibling(props.securityGroups.lambda.name),
         },
         loggingConfig: { logFormat: 'JSON', applicationLogLevel: 'INFO', systemLogLevel: 'WARN' },
       },
@@ -213,7 +249,7 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
       patches: [
         fromXr('spec.environment', 'spec.forProvider.environment.variables.ENVIRONMENT'),
         fromEnv(ENV_PREFIX, 'spec.forProvider.environment.variables.TABLE_NAME', [
-          format(`%s-${TABLE_PART}`),
+          format(`%s-${props.table.part}`),
         ]),
         fromEnv(ENV_PREFIX, 'spec.forProvider.loggingConfig.logGroup', [format(`/aws/lambda/%s-${f.part}`)]),
         ...(fn === 'aggregator'
@@ -236,15 +272,12 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
 
   // Lambda's network interfaces outlive the functions for a while; the group must wait for them.
   for (const fn of ['api', 'aggregator'] as const)
-    stack.usage(stack.get(SG_LAMBDA), stack.get(functions[fn].name));
-
-  restApi(stack, when);
-  schedule(stack, when);
+    stack.usage(props.securityGroups.lambda, stack.stack.get(functions[fn].name));
 }
 
-function restApi(stack: Stack, when: string): void {
+function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
   const api = { restApiIdSelector: sibling(REST_API) };
-  stack.add('serverless', {
+  stack.add({
     name: REST_API,
     service: 'apigateway',
     kind: 'RestAPI',
@@ -254,14 +287,14 @@ function restApi(stack: Stack, when: string): void {
     status: { [API_EXECUTION_ARN_STATUS]: 'status.atProvider.executionArn' },
   });
   for (const path of ['health', 'metrics'] as const) {
-    stack.add('serverless', {
+    stack.add({
       name: `api-resource-${path}`,
       service: 'apigateway',
       kind: 'Resource',
       when,
       forProvider: { ...api, parentIdSelector: sibling(REST_API), pathPart: path },
     });
-    stack.add('serverless', {
+    stack.add({
       name: `api-method-${path}`,
       service: 'apigateway',
       kind: 'Method',
@@ -273,7 +306,7 @@ function restApi(stack: Stack, when: string): void {
         authorization: 'NONE',
       },
     });
-    stack.add('serverless', {
+    stack.add({
       name: `api-integration-${path}`,
       service: 'apigateway',
       kind: 'Integration',
@@ -289,7 +322,7 @@ function restApi(stack: Stack, when: string): void {
       },
     });
   }
-  stack.add('serverless', {
+  stack.add({
     name: 'api-deployment',
     service: 'apigateway',
     kind: 'Deployment',
@@ -303,7 +336,7 @@ function restApi(stack: Stack, when: string): void {
 
   logGroup(stack, {
     name: 'log-group-api-access',
-    component: 'serverless',
+    key,
     awsName: { part: 'api-access', prefix: '/envstack/' },
     when,
   });
@@ -317,7 +350,7 @@ function restApi(stack: Stack, when: string): void {
     responseLength: '$context.responseLength',
     integrationLatency: '$context.integrationLatency',
   });
-  stack.add('serverless', {
+  stack.add({
     name: API_STAGE,
     service: 'apigateway',
     kind: 'Stage',
@@ -337,7 +370,7 @@ function restApi(stack: Stack, when: string): void {
     ],
     status: { 'status.endpoints.api': 'status.atProvider.invokeUrl' },
   });
-  stack.add('serverless', {
+  stack.add({
     name: 'api-method-settings',
     service: 'apigateway',
     kind: 'MethodSettings',
@@ -360,12 +393,11 @@ function restApi(stack: Stack, when: string): void {
   serviceRole(stack, {
     name: 'apigw-cloudwatch-role',
     part: 'apigw-logs',
-    component: 'serverless',
     service: 'apigateway.amazonaws.com',
     when,
     managedPolicies: ['service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
   });
-  stack.add('serverless', {
+  stack.add({
     name: 'apigw-account',
     service: 'apigateway',
     kind: 'Account',
@@ -373,7 +405,7 @@ function restApi(stack: Stack, when: string): void {
     forProvider: { cloudwatchRoleArnSelector: sibling('apigw-cloudwatch-role') },
   });
 
-  stack.add('serverless', {
+  stack.add({
     name: 'api-invoke-permission',
     service: 'lambda',
     kind: 'Permission',
@@ -388,8 +420,8 @@ function restApi(stack: Stack, when: string): void {
   });
 }
 
-function schedule(stack: Stack, when: string): void {
-  stack.add('serverless', {
+function schedule(stack: Serverless, when: string): void {
+  stack.add({
     name: SCHEDULE_RULE,
     service: 'cloudwatchevents',
     kind: 'Rule',
@@ -398,7 +430,7 @@ function schedule(stack: Stack, when: string): void {
     awsName: { part: 'aggregate', limit: 'eventRule', via: 'external-name' },
     patches: [fromXr('spec.serverless.schedule', 'spec.forProvider.scheduleExpression')],
   });
-  stack.add('serverless', {
+  stack.add({
     name: `${SCHEDULE_RULE}-target`,
     service: 'cloudwatchevents',
     kind: 'Target',
@@ -413,7 +445,7 @@ function schedule(stack: Stack, when: string): void {
       templated(dlqArn, 'spec.forProvider.deadLetterConfig.arn'),
     ],
   });
-  stack.add('serverless', {
+  stack.add({
     name: 'aggregator-schedule-permission',
     service: 'lambda',
     kind: 'Permission',
