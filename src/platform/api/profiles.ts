@@ -149,3 +149,35 @@ export function profileTable<K extends keyof Profile>(key: K): ProfileTable<Prof
     prod: profiles.prod[key],
   };
 }
+
+/** Profile fields that hold one scalar per environment (not a table by engine). */
+export type ScalarProfileKey = {
+  [K in keyof Profile]: Profile[K] extends string | number | boolean ? K : never;
+}[keyof Profile];
+
+/** The object a CEL expression reads the claim from: `spec` in cel-filter, `self` in admission rules. */
+export type CelSubject = 'spec' | 'self';
+
+const celLiteral = (v: string | number | boolean) => (typeof v === 'string' ? `'${v}'` : String(v));
+
+/** One profile field by environment as a CEL expression: `{'dev': …, …}[<subject>.environment]`. */
+export function celProfile(key: ScalarProfileKey, subject: CelSubject): string {
+  const entries = environments.map((e) => `'${e}': ${celLiteral(profiles[e][key])}`);
+  return `{${entries.join(', ')}}[${subject}.environment]`;
+}
+
+/** The DB instance class by environment and engine, keyed `<environment>/<engine>` (a Combine's map transform). */
+export function instanceClassTable(): Record<`${EnvironmentName}/${DatabaseEngine}`, string> {
+  return Object.fromEntries(
+    environments.flatMap((env) =>
+      databaseEngines.map((e) => [`${env}/${e}`, profiles[env].dbInstanceClass[e]]),
+    ),
+  ) as Record<`${EnvironmentName}/${DatabaseEngine}`, string>;
+}
+
+/** The DB instance class by environment and engine as a CEL expression over `subject`. */
+export function celInstanceClass(subject: CelSubject): string {
+  const byEngine = (env: EnvironmentName) =>
+    `{${databaseEngines.map((g) => `'${g}': ${celLiteral(profiles[env].dbInstanceClass[g])}`).join(', ')}}`;
+  return `{${environments.map((e) => `'${e}': ${byEngine(e)}`).join(', ')}}[${subject}.environment][${subject}.database.engine]`;
+}

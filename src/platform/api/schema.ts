@@ -4,7 +4,13 @@
  * so the apiserver enforces exactly what `envstack validate` enforces.
  */
 import { z } from 'zod';
-import { databaseEngines, environments, logRetentionValues, profiles } from './profiles.js';
+import {
+  celInstanceClass,
+  celProfile,
+  databaseEngines,
+  environments,
+  logRetentionValues,
+} from './profiles.js';
 
 export interface CelRule {
   rule: string;
@@ -19,34 +25,20 @@ const immutable = (field: string): CelRule => ({
   message: `${field} is immutable: changing it would destroy and recreate the whole environment; create a new claim instead`,
 });
 
-/** The profile value of a field, as a CEL expression over `self` at spec level. */
-function celProfile(pick: (p: (typeof profiles)['dev']) => string | number | boolean): string {
-  const lit = (v: string | number | boolean) => (typeof v === 'string' ? `'${v}'` : String(v));
-  return `{${environments.map((e) => `'${e}': ${lit(pick(profiles[e]))}`).join(', ')}}[self.environment]`;
-}
 const celOr = (has: string, field: string, fallback: string) => `(has(${has}) ? ${field} : ${fallback})`;
 
 const effectiveInstanceClass = celOr(
   'self.database.instanceClass',
   'self.database.instanceClass',
-  `{${environments
-    .map(
-      (e) =>
-        `'${e}': {${databaseEngines.map((g) => `'${g}': '${profiles[e].dbInstanceClass[g]}'`).join(', ')}}`,
-    )
-    .join(', ')}}[self.environment][self.database.engine]`,
+  celInstanceClass('self'),
 );
 const effectivePI = celOr(
   'self.database.performanceInsights',
   'self.database.performanceInsights',
-  celProfile((p) => p.dbPerformanceInsights),
+  celProfile('dbPerformanceInsights', 'self'),
 );
 const effective = (field: 'minSize' | 'maxSize' | 'desiredCapacity') =>
-  celOr(
-    `self.compute.${field}`,
-    `self.compute.${field}`,
-    celProfile((p) => p[field]),
-  );
+  celOr(`self.compute.${field}`, `self.compute.${field}`, celProfile(field, 'self'));
 
 /** Longest `{project}-{environment}[-{suffix}]` so that `<prefix>-alb` fits an ALB's 32 characters. */
 export const maxNamePrefixLength = 28;

@@ -7,8 +7,7 @@
  * cel-filter type-checks its expressions: a bare dyn field is not a bool, a comparison is, so every
  * switch is written `… == true`.
  */
-import type { Profile } from '../api/profiles.js';
-import { profileTable } from '../api/profiles.js';
+import { celProfile, type ScalarProfileKey } from '../api/profiles.js';
 
 /** A CEL condition over the XR; `undefined` stands for "always". */
 export type Condition = string | undefined;
@@ -16,12 +15,16 @@ export type Condition = string | undefined;
 const present = (c: readonly Condition[]): string[] => c.filter((x): x is string => Boolean(x));
 
 /** All of `c` (the absent ones skipped): one stands as it is, several are parenthesized and joined with &&. */
+export function and(first: string, ...rest: Condition[]): string;
+export function and(...c: Condition[]): Condition;
 export function and(...c: Condition[]): Condition {
   const parts = present(c);
   return parts.length <= 1 ? parts[0] : parts.map((p) => `(${p})`).join(' && ');
 }
 
 /** All of `c` (the absent ones skipped), each parenthesized, even a lone one. */
+export function all(first: string, ...rest: Condition[]): string;
+export function all(...c: Condition[]): Condition;
 export function all(...c: Condition[]): Condition {
   const parts = present(c);
   return parts.length ? parts.map((p) => `(${p})`).join(' && ') : undefined;
@@ -46,17 +49,12 @@ export function celHas(path: string): string {
 }
 
 /** The claim's value of `path` if set, else the profile's: a CEL expression. */
-export function celEffective<K extends keyof Profile>(path: string, key: K): string {
-  const table = profileTable(key);
-  const lit = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
-  const map = `{${Object.entries(table)
-    .map(([env, v]) => `'${env}': ${lit(v)}`)
-    .join(', ')}}[spec.environment]`;
-  return `(${celHas(path)} ? ${path} : ${map})`;
+export function celEffective(path: string, key: ScalarProfileKey): string {
+  return `(${celHas(path)} ? ${path} : ${celProfile(key, 'spec')})`;
 }
 
 /** True when the claim's boolean `path`, or else the profile's default, is true. */
-function celEnabled<K extends keyof Profile>(path: string, key: K): string {
+function celEnabled(path: string, key: ScalarProfileKey): string {
   return `${celEffective(path, key)} == true`;
 }
 

@@ -8,8 +8,7 @@
 import {
   databaseEngines,
   defaultEngineVersion,
-  environments,
-  profiles,
+  instanceClassTable,
   profileTable,
   type DatabaseEngine,
 } from '../../api/profiles.js';
@@ -86,18 +85,13 @@ export function engineVersionPatches(): Patch[] {
 
 /** The profile's class for the environment and engine, overridden by the claim. */
 export function instanceClassPatches(): Patch[] {
-  const table = Object.fromEntries(
-    environments.flatMap((env) =>
-      databaseEngines.map((e) => [`${env}/${e}`, profiles[env].dbInstanceClass[e]]),
-    ),
-  );
   return [
     combine(
       'CombineFromComposite',
       ['spec.environment', 'spec.database.engine'],
       '%s/%s',
       'spec.forProvider.instanceClass',
-      [mapTransform(table)],
+      [mapTransform(instanceClassTable())],
     ),
     fromXr('spec.database.instanceClass', 'spec.forProvider.instanceClass'),
   ];
@@ -416,8 +410,8 @@ export class Database extends StackComponent {
     const clusterParams = dbClusterParameterGroup(this, { placement: 'primary', when });
     this.monitoringRole = monitoringRole(this, when);
 
-    this.instance = rdsPostgres(this, and(when, engine.postgres) as string, props);
-    [this.cluster] = aurora(this, and(when, engine.aurora) as string, props);
+    this.instance = rdsPostgres(this, and(when, engine.postgres), props);
+    [this.cluster] = aurora(this, and(when, engine.aurora), props);
 
     for (const [db, parameterGroup] of [
       [this.instance, params],

@@ -26,7 +26,7 @@ import { databasePortPatches, securityGroup, securityGroupRule } from './securit
 import { Bucket, bucketName, logDeliveryStatements } from './storage.js';
 
 const DR_ENABLED = enabled.dr;
-const DR_REPLICA = and(DR_ENABLED, "spec.dr.database == 'replica'", enabled.database) as string;
+const DR_REPLICA = and(DR_ENABLED, "spec.dr.database == 'replica'", enabled.database);
 
 const DR_REPLICATION_ROLE = 'dr-replication-role';
 const DR_PEERING = 'dr-peering';

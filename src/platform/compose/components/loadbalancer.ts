@@ -36,7 +36,6 @@ const hasDomain = celHas('spec.loadBalancer.domain');
 const hasCertificateArn = celHas('spec.loadBalancer.certificateArn');
 /** The claim asks for TLS: HTTP redirects even while the issued certificate is pending. */
 const WANTS_TLS = or(hasCertificateArn, hasDomain);
-const and = (...c: string[]) => all(...c) as string;
 
 /** Elastic Load Balancing's log-delivery account in each Region that opened before August 2022. */
 export const elbLogDeliveryAccounts: Record<string, string> = {
@@ -246,7 +245,7 @@ function declareLoadBalancer(
     name: 'listener-https',
     service: 'elbv2',
     kind: 'LBListener',
-    when: or(hasCertificateArn, and(hasDomain, celHas(lbStatus.certificateArn))),
+    when: or(hasCertificateArn, all(hasDomain, celHas(lbStatus.certificateArn))),
     forProvider: {
       loadBalancerArnSelector: sibling(ALB),
       port: 443,
@@ -278,7 +277,7 @@ function declareLoadBalancer(
     name: 'certificate-validation-record',
     service: 'route53',
     kind: 'Record',
-    when: and(hasDomain, celHas(lbStatus.validationName)),
+    when: all(hasDomain, celHas(lbStatus.validationName)),
     forProvider: { ttl: 60, allowOverwrite: true },
     patches: [
       fromXr('spec.loadBalancer.domain.hostedZoneId', 'spec.forProvider.zoneId'),
@@ -291,7 +290,7 @@ function declareLoadBalancer(
     name: 'certificate-validation',
     service: 'acm',
     kind: 'CertificateValidation',
-    when: and(hasDomain, celHas(lbStatus.validationName)),
+    when: all(hasDomain, celHas(lbStatus.validationName)),
     forProvider: { certificateArnSelector: sibling(CERTIFICATE) },
     // Only a validated (issued) certificate reaches the HTTPS listener.
     status: { [lbStatus.certificateArn]: 'status.atProvider.certificateArn' },
@@ -300,7 +299,7 @@ function declareLoadBalancer(
     name: 'alias-record',
     service: 'route53',
     kind: 'Record',
-    when: and(hasDomain, celHas(lbStatus.zoneId)),
+    when: all(hasDomain, celHas(lbStatus.zoneId)),
     forProvider: { type: 'A', alias: { evaluateTargetHealth: true } },
     patches: [
       fromXr('spec.loadBalancer.domain.hostedZoneId', 'spec.forProvider.zoneId'),

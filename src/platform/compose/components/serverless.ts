@@ -35,7 +35,6 @@ export const functions = {
 } as const;
 type Fn = keyof typeof functions;
 
-const and = (...c: string[]) => all(...c) as string;
 const lambdaLogGroup = (fn: Fn) => `/aws/lambda/\${prefix}-${functions[fn].part}`;
 const tableArn = (table: Table) =>
   `arn:\${partition}:dynamodb:\${region}:\${account}:table/\${prefix}-${table.part}`;
@@ -130,7 +129,7 @@ export class Serverless extends StackComponent {
   constructor(scope: Construct, id: string, props: ServerlessProps) {
     super(scope, id, 'serverless');
     // The queue is created encrypted or not at all, so the whole side waits for the key's ARN.
-    const when = and(enabled.serverless, celHas(props.key.arnStatus));
+    const when = all(enabled.serverless, celHas(props.key.arnStatus));
     this.artifacts = new Bucket(this, 'artifacts', { part: 'artifacts', key: props.key, when });
     declareServerless(this, when, props);
     restApi(this, when, props.key);
@@ -409,7 +408,7 @@ function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
     name: 'api-invoke-permission',
     service: 'lambda',
     kind: 'Permission',
-    when: and(when, celHas(API_EXECUTION_ARN_STATUS)),
+    when: all(when, celHas(API_EXECUTION_ARN_STATUS)),
     forProvider: {
       functionNameSelector: sibling(functions.api.name),
       action: 'lambda:InvokeFunction',
