@@ -27,7 +27,7 @@ describe.each(flavors)('compliance (%s)', (flavor) => {
   const stack = buildWith(flavor, (f) => {
     const compute = new Compute(f.env, 'compute', f);
     const loadBalancer = new LoadBalancer(f.env, 'loadbalancer', { ...f, targets: compute });
-    new Observability(f.env, 'observability', { ...f, loadBalancer });
+    new Observability(f.env, 'observability', { ...f, loadBalancer, compute });
     new Compliance(f.env, 'compliance', f);
   });
 

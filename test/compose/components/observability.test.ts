@@ -45,8 +45,8 @@ describe.each(flavors)('observability (%s)', (flavor) => {
       const loadBalancer = new LoadBalancer(f.env, 'loadbalancer', { ...f, targets: compute });
       new Bastion(f.env, 'bastion', f);
       const table = new Table(f.env, 'dynamodb', f);
-      new Serverless(f.env, 'serverless', { ...f, table, artifact });
-      new Observability(f.env, 'observability', { ...f, loadBalancer });
+      new Serverless(f.env, 'serverless', { ...f, table, compute, artifact });
+      new Observability(f.env, 'observability', { ...f, loadBalancer, compute });
     });
 
   test('the whole application side renders valid, connected and least-privilege', () => {

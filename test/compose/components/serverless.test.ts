@@ -1,3 +1,4 @@
+import { Compute } from '../../../src/platform/compose/components/compute.js';
 import { Table } from '../../../src/platform/compose/components/dynamodb.js';
 import {
   API_EXECUTION_ARN_STATUS,
@@ -33,7 +34,8 @@ describe.each(flavors)('serverless (%s)', (flavor) => {
   const build = () =>
     buildWith(flavor, (f) => {
       const table = new Table(f.env, 'dynamodb', f);
-      new Serverless(f.env, 'serverless', { ...f, table, artifact });
+      const compute = new Compute(f.env, 'compute', f);
+      new Serverless(f.env, 'serverless', { ...f, table, compute, artifact });
     });
   beforeAll(() => {
     on = renderStack(build(), { serverless: { enabled: true } }, { ids: { apiExecutionArn: executionArn } });

@@ -19,8 +19,7 @@ const APP_ROLE = 'app-role';
 const APP_INSTANCE_PROFILE = 'app-instance-profile';
 const APP_LAUNCH_TEMPLATE = 'app-launch-template';
 const APP_ASG = 'app-asg';
-/** AWS name part of the app ASG: alarms and dashboards find it as `<prefix>-app`. */
-export const APP_ASG_PART = 'app';
+const APP_ASG_PART = 'app';
 
 /** The app launch template's newest version, reported to the XR so that a change rolls the ASG. */
 const APP_LAUNCH_TEMPLATE_VERSION_STATUS = 'status.ids.appLaunchTemplateVersion';
@@ -165,6 +164,8 @@ export interface ComputeProps {
 export class Compute extends StackComponent {
   /** The app instances' Auto Scaling Group. */
   readonly asg: ComposedResource;
+  /** AWS name part of the ASG: metrics, alarms and dashboards find it as `<prefix>-app`. */
+  readonly asgPart = APP_ASG_PART;
   private readonly group: Construct;
 
   constructor(scope: Construct, id: string, props: ComputeProps) {

@@ -23,7 +23,7 @@ import {
 import { EnvironmentKey } from './encryption.js';
 import { Network, zoneCondition, zones } from './network.js';
 import { databasePortPatches, securityGroup, securityGroupRule } from './security.js';
-import { Bucket, bucketName, logDeliveryStatements } from './storage.js';
+import { Bucket, logDeliveryStatements } from './storage.js';
 
 const DR_ENABLED = enabled.dr;
 const DR_REPLICA = and(DR_ENABLED, "spec.dr.database == 'replica'", enabled.database);
@@ -64,12 +64,18 @@ export class DisasterRecovery extends StackComponent {
       statements: logDeliveryStatements('dr-logs'),
     });
     this.network.addFlowLogs(logs);
-    for (const source of props.replicate ?? [])
-      new Bucket(this, `copy-${source.part}`, { part: `dr-${source.part}`, key: this.key, when: DR_ENABLED });
-    replication(
-      this,
-      [props.logs, ...(props.replicate ?? [])].map((b) => b.part),
-    );
+    const copies: Array<[Bucket, Bucket]> = [
+      [props.logs, logs],
+      ...(props.replicate ?? []).map((source): [Bucket, Bucket] => [
+        source,
+        new Bucket(this, `copy-${source.part}`, {
+          part: `dr-${source.part}`,
+          key: this.key,
+          when: DR_ENABLED,
+        }),
+      ]),
+    ];
+    replication(this, copies);
     peering(this, props.network);
     replicaDatabase(this, props.database);
   }
@@ -125,7 +131,9 @@ function replicationStatements(parts: readonly string[]): PolicyStatement[] {
   ];
 }
 
-function replication(stack: DisasterRecovery, parts: readonly string[]): void {
+/** Replicates each source bucket to its DR copy. */
+function replication(stack: DisasterRecovery, copies: ReadonlyArray<[Bucket, Bucket]>): void {
+  const parts = copies.map(([source]) => source.part);
   stack.add({
     name: DR_REPLICATION_ROLE,
     service: 'iam',
@@ -152,15 +160,15 @@ function replication(stack: DisasterRecovery, parts: readonly string[]): void {
     awsName: { part: 'dr-s3-replication', limit: 'iamPolicy', via: 'external-name' },
     templates: [policyPatch(policyDocument(replicationStatements(parts)), 'spec.forProvider.policy')],
   });
-  for (const part of parts) {
+  for (const [source, copy] of copies) {
     stack.add({
-      name: `${bucketName(part)}-replication`,
+      name: `${source.bucket.name}-replication`,
       service: 's3',
       kind: 'BucketReplicationConfiguration',
       // The replica key must be given by ARN, which only the observed DR key reports.
       when: and(DR_ENABLED, celHas(stack.key.arnStatus)),
       forProvider: {
-        bucketSelector: sibling(bucketName(part)),
+        bucketSelector: sibling(source.bucket.name),
         roleSelector: sibling(DR_REPLICATION_ROLE),
         rule: [
           {
@@ -169,7 +177,7 @@ function replication(stack: DisasterRecovery, parts: readonly string[]): void {
             filter: { prefix: '' },
             deleteMarkerReplication: { status: 'Enabled' },
             sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
-            destination: { bucketSelector: sibling(bucketName(`dr-${part}`)), storageClass: 'STANDARD_IA' },
+            destination: { bucketSelector: sibling(copy.bucket.name), storageClass: 'STANDARD_IA' },
           },
         ],
       },
@@ -284,8 +292,8 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
       storageType: 'gp3',
       storageEncrypted: true,
       kmsKeyIdSelector: stack.key.selector,
-      dbSubnetGroupNameSelector: sibling(`dr-db-subnet-group`),
-      parameterGroupNameSelector: sibling(`dr-db-parameter-group`),
+      dbSubnetGroupNameSelector: sibling(subnets.name),
+      parameterGroupNameSelector: sibling(params.name),
       vpcSecurityGroupIdSelector: sibling(sg.name),
       // RDS takes no final snapshot of a read replica.
       skipFinalSnapshot: true,
@@ -335,8 +343,8 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
       engineMode: 'provisioned',
       storageEncrypted: true,
       kmsKeyIdSelector: stack.key.selector,
-      dbSubnetGroupNameSelector: sibling('dr-db-subnet-group'),
-      dbClusterParameterGroupNameSelector: sibling('dr-db-cluster-parameter-group'),
+      dbSubnetGroupNameSelector: sibling(subnets.name),
+      dbClusterParameterGroupNameSelector: sibling(clusterParams.name),
       vpcSecurityGroupIdSelector: sibling(sg.name),
       copyTagsToSnapshot: true,
       skipFinalSnapshot: true,
@@ -370,7 +378,7 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
     when: secondary.when,
     forProvider: {
       clusterIdentifierSelector: sibling(DR_DB_CLUSTER),
-      dbSubnetGroupNameSelector: sibling('dr-db-subnet-group'),
+      dbSubnetGroupNameSelector: sibling(subnets.name),
       ...monitoring,
     },
     awsName: { part: 'dr-db-1', limit: 'rdsIdentifier', via: 'external-name' },

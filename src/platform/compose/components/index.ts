@@ -40,8 +40,15 @@ export function buildStack(flavor: Flavor, artifact: LambdaArtifact = SHAPE_ONLY
   const loadBalancer = new LoadBalancer(env, 'loadbalancer', { network, securityGroups, targets: compute });
   new Bastion(env, 'bastion', { network, key, securityGroups });
   const table = new Table(env, 'dynamodb', { key });
-  const serverless = new Serverless(env, 'serverless', { network, key, securityGroups, table, artifact });
-  new Observability(env, 'observability', { key, loadBalancer });
+  const serverless = new Serverless(env, 'serverless', {
+    network,
+    key,
+    securityGroups,
+    table,
+    compute,
+    artifact,
+  });
+  new Observability(env, 'observability', { key, loadBalancer, compute });
   new Compliance(env, 'compliance', { key });
   new DisasterRecovery(env, 'dr', {
     network,

@@ -8,7 +8,7 @@ import { policyDocument, policyPatch, templated } from '../policy.js';
 import type { Construct } from 'constructs';
 import { all, celHas, enabled, engine, type Condition } from '../conditions.js';
 import { profileDefault, sibling, StackComponent, type ComposedResource } from '../resource.js';
-import { APP_ASG_PART } from './compute.js';
+import type { Compute } from './compute.js';
 import type { EnvironmentKey } from './encryption.js';
 import type { LoadBalancer } from './loadbalancer.js';
 import { APP_LOG_GROUP_PREFIX } from './userdata.js';
@@ -93,7 +93,7 @@ function alarm(stack: Observability, a: AlarmProps): void {
   });
 }
 
-function alarms(stack: Observability, lbStatus: LoadBalancer['status']): void {
+function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart: string): void {
   const alb = { LoadBalancer: { status: lbStatus.arnSuffix } };
   const greater = 'GreaterThanThreshold';
   alarm(stack, {
@@ -148,7 +148,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status']): void {
     comparisonOperator: greater,
     threshold: 80,
     evaluationPeriods: 3,
-    dimensions: { AutoScalingGroupName: { prefixed: APP_ASG_PART } },
+    dimensions: { AutoScalingGroupName: { prefixed: asgPart } },
   });
 
   const rds = [
@@ -252,7 +252,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status']): void {
 type Widget = { title: string; metrics: unknown[][]; stat?: string };
 
 /** Dashboard widgets; `${region}`/`${prefix}` are filled at render time. */
-function dashboardBody(): string {
+function dashboardBody(asgPart: string): string {
   const search = (ns: string, dims: string, metric: string, name: string, stat: string) => [
     {
       expression: `SEARCH('{${ns},${dims}} MetricName="${metric}" "${name}"', '${stat}', 300)`,
@@ -278,7 +278,7 @@ function dashboardBody(): string {
     },
     {
       title: 'App CPU',
-      metrics: [['AWS/EC2', 'CPUUtilization', 'AutoScalingGroupName', `\${prefix}-${APP_ASG_PART}`]],
+      metrics: [['AWS/EC2', 'CPUUtilization', 'AutoScalingGroupName', `\${prefix}-${asgPart}`]],
       stat: 'Average',
     },
     {
@@ -318,6 +318,8 @@ export interface ObservabilityProps {
   key: EnvironmentKey;
   /** Alarms watch the load balancer by the IDs it reports. */
   loadBalancer: LoadBalancer;
+  /** Alarms and the dashboard watch the app instances' group. */
+  compute: Compute;
 }
 
 /** Log groups, the alarm topic, alarms on every tier that exists, and a dashboard. */
@@ -397,7 +399,7 @@ function declareObservability(stack: Observability, props: ObservabilityProps): 
     patches: [fromXr('spec.observability.alarmEmail', 'spec.forProvider.endpoint')],
   });
 
-  alarms(stack, props.loadBalancer.status);
+  alarms(stack, props.loadBalancer.status, props.compute.asgPart);
 
   stack.add({
     name: 'dashboard',
@@ -405,7 +407,7 @@ function declareObservability(stack: Observability, props: ObservabilityProps): 
     kind: 'Dashboard',
     when: enabled.dashboard,
     awsName: { part: 'main', limit: 'dashboard', via: 'external-name' },
-    templates: [templated(dashboardBody(), 'spec.forProvider.dashboardBody')],
+    templates: [templated(dashboardBody(props.compute.asgPart), 'spec.forProvider.dashboardBody')],
   });
   return topic;
 }

@@ -12,7 +12,7 @@ import { arn, policyDocument, policyPatch, templated, type PolicyStatement } fro
 import type { Construct } from 'constructs';
 import { all, celHas, enabled } from '../conditions.js';
 import { profileDefault, sibling, StackComponent } from '../resource.js';
-import { serviceRole, APP_ASG_PART } from './compute.js';
+import { serviceRole, type Compute } from './compute.js';
 import type { Table } from './dynamodb.js';
 import type { EnvironmentKey } from './encryption.js';
 import type { Network } from './network.js';
@@ -78,13 +78,13 @@ function lambdaStatements(fn: Fn): PolicyStatement[] {
   ];
 }
 
-function metricQueries(): string {
+function metricQueries(compute: Compute): string {
   return JSON.stringify([
     {
       id: 'app_cpu',
       namespace: 'AWS/EC2',
       metricName: 'CPUUtilization',
-      dimensions: { AutoScalingGroupName: `\${prefix}-${APP_ASG_PART}` },
+      dimensions: { AutoScalingGroupName: `\${prefix}-${compute.asgPart}` },
       stat: 'Average',
       period: 300,
       unit: 'Percent',
@@ -117,6 +117,8 @@ export interface ServerlessProps {
   securityGroups: SecurityGroups;
   /** The table the functions read and write. */
   table: Table;
+  /** The app instances whose metrics the aggregator reads. */
+  compute: Compute;
   /** The code the functions run: `await buildLambdaArtifact()` (src/platform/lambda). */
   artifact: LambdaArtifact;
 }
@@ -263,7 +265,7 @@ function declareServerless(stack: Serverless, when: string, props: ServerlessPro
       templates: [
         templated(dlqArn, 'spec.forProvider.deadLetterConfig.targetArn'),
         ...(fn === 'aggregator'
-          ? [templated(metricQueries(), 'spec.forProvider.environment.variables.METRIC_QUERIES')]
+          ? [templated(metricQueries(props.compute), 'spec.forProvider.environment.variables.METRIC_QUERIES')]
           : []),
       ],
     });

@@ -31,7 +31,7 @@ export interface BucketProps {
   expireObjects?: boolean;
 }
 
-export function bucketName(part: string): string {
+function bucketName(part: string): string {
   return `bucket-${part}`;
 }
 
