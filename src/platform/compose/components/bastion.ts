@@ -40,9 +40,9 @@ export class Bastion extends StackComponent {
   }
 }
 
-function declareBastion(stack: Bastion, props: BastionProps): void {
+function declareBastion(scope: Bastion, props: BastionProps): void {
   const when = enabled.bastion;
-  serviceRole(stack, {
+  serviceRole(scope, {
     name: BASTION_ROLE,
     part: 'bastion',
     service: 'ec2.amazonaws.com',
@@ -52,7 +52,7 @@ function declareBastion(stack: Bastion, props: BastionProps): void {
   });
 
   const volumes = volumeTags();
-  stack.add({
+  scope.add({
     name: BASTION_LAUNCH_TEMPLATE,
     service: 'ec2',
     kind: 'LaunchTemplate',
@@ -73,7 +73,7 @@ function declareBastion(stack: Bastion, props: BastionProps): void {
   });
 
   const tags = propagatedTags('bastion');
-  stack.add({
+  scope.add({
     name: BASTION_ASG,
     service: 'autoscaling',
     kind: 'AutoscalingGroup',

@@ -64,22 +64,22 @@ function configBucketStatements(): PolicyStatement[] {
   ];
 }
 
-function cloudTrail(stack: Compliance, key: EnvironmentKey): void {
+function cloudTrail(scope: Compliance, key: EnvironmentKey): void {
   const when = enabled.cloudTrail;
-  const logs = new Bucket(stack, 'cloudtrail', {
+  const logs = new Bucket(scope, 'cloudtrail', {
     part: 'cloudtrail',
     key,
     when,
     expireObjects: true,
     statements: cloudTrailBucketStatements(),
   });
-  logGroup(stack, {
+  logGroup(scope, {
     name: 'log-group-trail',
     key,
     awsName: { part: 'trail', prefix: '/envstack/' },
     when,
   });
-  serviceRole(stack, {
+  serviceRole(scope, {
     name: 'trail-role',
     part: 'trail-logs',
     service: 'cloudtrail.amazonaws.com',
@@ -93,7 +93,7 @@ function cloudTrail(stack: Compliance, key: EnvironmentKey): void {
       },
     ],
   });
-  stack.add({
+  scope.add({
     name: TRAIL,
     service: 'cloudtrail',
     kind: 'Trail',
@@ -113,16 +113,16 @@ function cloudTrail(stack: Compliance, key: EnvironmentKey): void {
   });
 }
 
-function awsConfig(stack: Compliance, key: EnvironmentKey): void {
+function awsConfig(scope: Compliance, key: EnvironmentKey): void {
   const when = enabled.config;
-  const snapshots = new Bucket(stack, 'config', {
+  const snapshots = new Bucket(scope, 'config', {
     part: 'config',
     key,
     when,
     expireObjects: true,
     statements: configBucketStatements(),
   });
-  serviceRole(stack, {
+  serviceRole(scope, {
     name: 'config-role',
     part: 'config',
     service: 'config.amazonaws.com',
@@ -146,7 +146,7 @@ function awsConfig(stack: Compliance, key: EnvironmentKey): void {
       },
     ],
   });
-  stack.add({
+  scope.add({
     name: 'config-recorder',
     service: 'configservice',
     kind: 'ConfigurationRecorder',
@@ -157,7 +157,7 @@ function awsConfig(stack: Compliance, key: EnvironmentKey): void {
     },
     awsName: { part: 'config', limit: 'configRecorder', via: 'external-name' },
   });
-  stack.add({
+  scope.add({
     name: 'config-delivery-channel',
     service: 'configservice',
     kind: 'DeliveryChannel',
@@ -170,7 +170,7 @@ function awsConfig(stack: Compliance, key: EnvironmentKey): void {
     awsName: { part: 'config', limit: 'configRecorder', via: 'external-name' },
     patches: [fromXr(key.arnStatus, 'spec.forProvider.s3KmsKeyArn')],
   });
-  stack.add({
+  scope.add({
     name: 'config-recorder-status',
     service: 'configservice',
     kind: 'AWSConfigurationRecorderStatus',
@@ -181,14 +181,14 @@ function awsConfig(stack: Compliance, key: EnvironmentKey): void {
   });
 }
 
-function budget(stack: Compliance): void {
+function budget(scope: Compliance): void {
   const notification = (threshold: number, notificationType: 'ACTUAL' | 'FORECASTED') => ({
     comparisonOperator: 'GREATER_THAN',
     threshold,
     thresholdType: 'PERCENTAGE',
     notificationType,
   });
-  stack.add({
+  scope.add({
     name: 'budget',
     service: 'budgets',
     kind: 'Budget',

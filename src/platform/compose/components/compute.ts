@@ -46,9 +46,9 @@ export interface ServiceRoleProps {
  * An IAM role a service assumes, with its inline policy, managed policy attachments and instance
  * profile, declared in the enclosing component.
  */
-export function serviceRole(stack: StackComponent, props: ServiceRoleProps): ComposedResource {
+export function serviceRole(scope: StackComponent, props: ServiceRoleProps): ComposedResource {
   const { name, part, when } = props;
-  const role = stack.add({
+  const role = scope.add({
     name,
     service: 'iam',
     kind: 'Role',
@@ -63,7 +63,7 @@ export function serviceRole(stack: StackComponent, props: ServiceRoleProps): Com
     awsName: { part, limit: 'iamRole', via: 'external-name' },
   });
   if (props.statements?.length) {
-    stack.add({
+    scope.add({
       name: `${name}-policy`,
       service: 'iam',
       kind: 'RolePolicy',
@@ -78,7 +78,7 @@ export function serviceRole(stack: StackComponent, props: ServiceRoleProps): Com
       .replace(/^.*\//, '')
       .replace(/[^A-Za-z0-9]+/g, '-')
       .toLowerCase();
-    stack.add({
+    scope.add({
       name: `${name}-${short}`,
       service: 'iam',
       kind: 'RolePolicyAttachment',
@@ -88,7 +88,7 @@ export function serviceRole(stack: StackComponent, props: ServiceRoleProps): Com
     });
   }
   if (props.instanceProfile) {
-    stack.add({
+    scope.add({
       name: name.replace(/-role$/, '-instance-profile'),
       service: 'iam',
       kind: 'InstanceProfile',
@@ -191,9 +191,9 @@ export class Compute extends StackComponent {
 }
 
 /** Declares the app tier; the ASG goes under a construct of its own, where attachments join it later. */
-function declareCompute(stack: Compute, props: ComputeProps): [ComposedResource, Construct] {
+function declareCompute(scope: Compute, props: ComputeProps): [ComposedResource, Construct] {
   const logGroup = appLogGroupName('${prefix}');
-  serviceRole(stack, {
+  serviceRole(scope, {
     name: APP_ROLE,
     part: 'app',
     service: 'ec2.amazonaws.com',
@@ -218,7 +218,7 @@ function declareCompute(stack: Compute, props: ComputeProps): [ComposedResource,
   });
 
   const volumes = volumeTags();
-  stack.add({
+  scope.add({
     name: APP_LAUNCH_TEMPLATE,
     service: 'ec2',
     kind: 'LaunchTemplate',
@@ -244,8 +244,8 @@ function declareCompute(stack: Compute, props: ComputeProps): [ComposedResource,
   });
 
   const tags = propagatedTags(APP_ASG_PART);
-  const group = new Construct(stack, 'group');
-  const asg = stack.add(
+  const group = new Construct(scope, 'group');
+  const asg = scope.add(
     {
       name: APP_ASG,
       service: 'autoscaling',
@@ -283,7 +283,7 @@ function declareCompute(stack: Compute, props: ComputeProps): [ComposedResource,
     group,
   );
 
-  stack.add({
+  scope.add({
     name: `${APP_ASG}-cpu-scaling`,
     service: 'autoscaling',
     kind: 'Policy',

@@ -209,8 +209,8 @@ const monitoringTrust = {
 };
 
 /** Enhanced monitoring: RDS (in any region) assumes this role to ship OS metrics to CloudWatch Logs. */
-function monitoringRole(stack: StackComponent, when: string): ComposedResource {
-  const role = stack.add({
+function monitoringRole(scope: StackComponent, when: string): ComposedResource {
+  const role = scope.add({
     name: DB_MONITORING_ROLE,
     service: 'iam',
     kind: 'Role',
@@ -219,7 +219,7 @@ function monitoringRole(stack: StackComponent, when: string): ComposedResource {
     awsName: { part: 'rds-monitoring', limit: 'iamRole', via: 'external-name' },
     templates: [templated(JSON.stringify(monitoringTrust), 'spec.forProvider.assumeRolePolicy')],
   });
-  stack.add({
+  scope.add({
     name: `${DB_MONITORING_ROLE}-policy`,
     service: 'iam',
     kind: 'RolePolicyAttachment',
@@ -247,8 +247,8 @@ const common = {
   monitoringRoleArnSelector: sibling(DB_MONITORING_ROLE),
 };
 
-function rdsPostgres(stack: Database, when: string, props: DatabaseProps): ComposedResource {
-  const claim = stack.stack.flavor === 'claim';
+function rdsPostgres(scope: Database, when: string, props: DatabaseProps): ComposedResource {
+  const claim = scope.stack.flavor === 'claim';
   const key = sibling(props.key.key.name);
   const sg = sibling(props.securityGroups.db.name);
   const connection: ConnectionDetail[] = [
@@ -261,7 +261,7 @@ function rdsPostgres(stack: Database, when: string, props: DatabaseProps): Compo
       fromFieldPath: 'status.atProvider.masterUserSecret[0].secretArn',
     },
   ];
-  return stack.add({
+  return scope.add({
     name: DB_INSTANCE,
     service: 'rds',
     kind: 'Instance',
@@ -304,8 +304,8 @@ function rdsPostgres(stack: Database, when: string, props: DatabaseProps): Compo
   });
 }
 
-function aurora(stack: Database, when: string, props: DatabaseProps): ComposedResource[] {
-  const claim = stack.stack.flavor === 'claim';
+function aurora(scope: Database, when: string, props: DatabaseProps): ComposedResource[] {
+  const claim = scope.stack.flavor === 'claim';
   const key = sibling(props.key.key.name);
   const sg = sibling(props.securityGroups.db.name);
   const connection: ConnectionDetail[] = [
@@ -318,7 +318,7 @@ function aurora(stack: Database, when: string, props: DatabaseProps): ComposedRe
       fromFieldPath: 'status.atProvider.masterUserSecret[0].secretArn',
     },
   ];
-  const cluster = stack.add({
+  const cluster = scope.add({
     name: DB_CLUSTER,
     service: 'rds',
     kind: 'Cluster',
@@ -358,7 +358,7 @@ function aurora(stack: Database, when: string, props: DatabaseProps): ComposedRe
     ...(claim ? { connectionDetails: connection } : {}),
   });
   const instances = ([1, 2] as const).map((n) =>
-    stack.add({
+    scope.add({
       name: dbClusterInstance(n),
       service: 'rds',
       kind: 'ClusterInstance',
@@ -378,7 +378,7 @@ function aurora(stack: Database, when: string, props: DatabaseProps): ComposedRe
       ],
     }),
   );
-  for (const i of instances) stack.usage(cluster, i);
+  for (const i of instances) scope.usage(cluster, i);
   return [cluster, ...instances];
 }
 

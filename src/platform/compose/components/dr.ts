@@ -132,9 +132,9 @@ function replicationStatements(parts: readonly string[]): PolicyStatement[] {
 }
 
 /** Replicates each source bucket to its DR copy. */
-function replication(stack: DisasterRecovery, copies: ReadonlyArray<[Bucket, Bucket]>): void {
+function replication(scope: DisasterRecovery, copies: ReadonlyArray<[Bucket, Bucket]>): void {
   const parts = copies.map(([source]) => source.part);
-  stack.add({
+  scope.add({
     name: DR_REPLICATION_ROLE,
     service: 'iam',
     kind: 'Role',
@@ -151,7 +151,7 @@ function replication(stack: DisasterRecovery, copies: ReadonlyArray<[Bucket, Buc
     },
     awsName: { part: 'dr-s3-replication', limit: 'iamRole', via: 'external-name' },
   });
-  stack.add({
+  scope.add({
     name: `${DR_REPLICATION_ROLE}-policy`,
     service: 'iam',
     kind: 'RolePolicy',
@@ -161,12 +161,12 @@ function replication(stack: DisasterRecovery, copies: ReadonlyArray<[Bucket, Buc
     templates: [policyPatch(policyDocument(replicationStatements(parts)), 'spec.forProvider.policy')],
   });
   for (const [source, copy] of copies) {
-    stack.add({
+    scope.add({
       name: `${source.bucket.name}-replication`,
       service: 's3',
       kind: 'BucketReplicationConfiguration',
       // The replica key must be given by ARN, which only the observed DR key reports.
-      when: and(DR_ENABLED, celHas(stack.key.arnStatus)),
+      when: and(DR_ENABLED, celHas(scope.key.arnStatus)),
       forProvider: {
         bucketSelector: sibling(source.bucket.name),
         roleSelector: sibling(DR_REPLICATION_ROLE),
@@ -183,7 +183,7 @@ function replication(stack: DisasterRecovery, copies: ReadonlyArray<[Bucket, Buc
       },
       patches: [
         fromXr(
-          stack.key.arnStatus,
+          scope.key.arnStatus,
           'spec.forProvider.rule[0].destination.encryptionConfiguration.replicaKmsKeyId',
         ),
       ],
@@ -192,20 +192,20 @@ function replication(stack: DisasterRecovery, copies: ReadonlyArray<[Bucket, Buc
 }
 
 /** The app (primary private subnets) reaches the DR database (DR isolated subnets), and back. */
-function peering(stack: DisasterRecovery, primary: Network): void {
-  stack.add({
+function peering(scope: DisasterRecovery, primary: Network): void {
+  scope.add({
     name: DR_PEERING,
     service: 'ec2',
     kind: 'VPCPeeringConnection',
     when: DR_ENABLED,
     forProvider: {
       vpcIdSelector: sibling(primary.vpc.name),
-      peerVpcIdSelector: sibling(stack.network.vpc.name),
+      peerVpcIdSelector: sibling(scope.network.vpc.name),
       autoAccept: false,
     },
     patches: [fromXr('spec.dr.region', 'spec.forProvider.peerRegion')],
   });
-  stack.add({
+  scope.add({
     name: `${DR_PEERING}-accepter`,
     service: 'ec2',
     kind: 'VPCPeeringConnectionAccepter',
@@ -214,7 +214,7 @@ function peering(stack: DisasterRecovery, primary: Network): void {
     forProvider: { vpcPeeringConnectionIdSelector: sibling(DR_PEERING), autoAccept: true },
   });
   for (const zone of zones) {
-    stack.add({
+    scope.add({
       name: `${DR_PEERING}-route-private-${zone}`,
       service: 'ec2',
       kind: 'Route',
@@ -226,31 +226,31 @@ function peering(stack: DisasterRecovery, primary: Network): void {
       patches: [fromXr('spec.dr.cidr', 'spec.forProvider.destinationCidrBlock')],
     });
   }
-  stack.add({
+  scope.add({
     name: `${DR_PEERING}-route-dr-isolated`,
     service: 'ec2',
     kind: 'Route',
     placement: 'dr',
     when: DR_ENABLED,
     forProvider: {
-      routeTableIdSelector: sibling(stack.network.routeTable('isolated').name),
+      routeTableIdSelector: sibling(scope.network.routeTable('isolated').name),
       vpcPeeringConnectionIdSelector: sibling(DR_PEERING),
     },
     patches: [fromXr('spec.network.cidr', 'spec.forProvider.destinationCidrBlock')],
   });
 }
 
-function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
+function replicaDatabase(scope: DisasterRecovery, primary: Database): void {
   const when = DR_REPLICA;
-  const subnets = dbSubnetGroup(stack, { placement: 'dr', when });
-  const sg = securityGroup(stack, {
+  const subnets = dbSubnetGroup(scope, { placement: 'dr', when });
+  const sg = securityGroup(scope, {
     name: DR_SG_DB,
     part: 'db',
-    network: stack.network,
+    network: scope.network,
     when,
     description: 'DR database: from the primary VPC through the peering only',
   });
-  securityGroupRule(stack, {
+  securityGroupRule(scope, {
     group: sg,
     rule: 'in-primary',
     direction: 'ingress',
@@ -260,7 +260,7 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
     when,
     patches: databasePortPatches(),
   });
-  securityGroupRule(stack, {
+  securityGroupRule(scope, {
     group: sg,
     rule: 'out-vpc',
     direction: 'egress',
@@ -270,8 +270,8 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
     placement: 'dr',
     when,
   });
-  const params = dbParameterGroup(stack, { placement: 'dr', when });
-  const clusterParams = dbClusterParameterGroup(stack, { placement: 'dr', when });
+  const params = dbParameterGroup(scope, { placement: 'dr', when });
+  const clusterParams = dbClusterParameterGroup(scope, { placement: 'dr', when });
   const monitoring = {
     monitoringInterval: 60,
     monitoringRoleArnSelector: sibling(primary.monitoringRole.name),
@@ -280,7 +280,7 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
     publiclyAccessible: false,
   };
 
-  const replica = stack.add({
+  const replica = scope.add({
     name: DR_DB_REPLICA,
     service: 'rds',
     kind: 'Instance',
@@ -291,7 +291,7 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
     forProvider: {
       storageType: 'gp3',
       storageEncrypted: true,
-      kmsKeyIdSelector: stack.key.selector,
+      kmsKeyIdSelector: scope.key.selector,
       dbSubnetGroupNameSelector: sibling(subnets.name),
       parameterGroupNameSelector: sibling(params.name),
       vpcSecurityGroupIdSelector: sibling(sg.name),
@@ -315,7 +315,7 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
     ],
   });
 
-  const global = stack.add({
+  const global = scope.add({
     name: DB_GLOBAL_CLUSTER,
     service: 'rds',
     kind: 'GlobalCluster',
@@ -331,7 +331,7 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
       toXr('status.atProvider.arn', GLOBAL_CLUSTER_ARN_STATUS),
     ],
   });
-  const secondary = stack.add({
+  const secondary = scope.add({
     name: DR_DB_CLUSTER,
     service: 'rds',
     kind: 'Cluster',
@@ -342,7 +342,7 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
     forProvider: {
       engineMode: 'provisioned',
       storageEncrypted: true,
-      kmsKeyIdSelector: stack.key.selector,
+      kmsKeyIdSelector: scope.key.selector,
       dbSubnetGroupNameSelector: sibling(subnets.name),
       dbClusterParameterGroupNameSelector: sibling(clusterParams.name),
       vpcSecurityGroupIdSelector: sibling(sg.name),
@@ -370,7 +370,7 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
       toXr('status.atProvider.endpoint', 'status.endpoints.drDatabase'),
     ],
   });
-  const secondaryInstance = stack.add({
+  const secondaryInstance = scope.add({
     name: `${DR_DB_CLUSTER}-instance-1`,
     service: 'rds',
     kind: 'ClusterInstance',
@@ -395,16 +395,16 @@ function replicaDatabase(stack: DisasterRecovery, primary: Database): void {
   });
 
   const uses = (db: ComposedResource, parameterGroup: ComposedResource) => {
-    stack.usage(stack.key.key, db);
-    stack.usage(subnets, db);
-    stack.usage(parameterGroup, db);
-    stack.usage(sg, db);
+    scope.usage(scope.key.key, db);
+    scope.usage(subnets, db);
+    scope.usage(parameterGroup, db);
+    scope.usage(sg, db);
   };
   uses(replica, params);
   uses(secondary, clusterParams);
-  stack.usage(secondary, secondaryInstance);
-  stack.usage(global, secondary);
+  scope.usage(secondary, secondaryInstance);
+  scope.usage(global, secondary);
   // The primary goes last: RDS would promote a replica, and refuses a global cluster's primary.
-  stack.usage(primary.instance, replica);
-  stack.usage(primary.cluster, global);
+  scope.usage(primary.instance, replica);
+  scope.usage(primary.cluster, global);
 }

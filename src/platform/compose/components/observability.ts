@@ -26,8 +26,8 @@ export interface LogGroupProps {
 }
 
 /** A log group encrypted with the CMK, retained per profile unless the claim says otherwise. */
-export function logGroup(stack: StackComponent, props: LogGroupProps): ComposedResource {
-  return stack.add({
+export function logGroup(scope: StackComponent, props: LogGroupProps): ComposedResource {
+  return scope.add({
     name: props.name,
     service: 'cloudwatchlogs',
     kind: 'Group',
@@ -57,7 +57,7 @@ interface AlarmProps {
   dimensions: Record<string, { prefixed: string } | { status: string }>;
 }
 
-function alarm(stack: Observability, a: AlarmProps): void {
+function alarm(scope: Observability, a: AlarmProps): void {
   const patches: Patch[] = [];
   const needs: string[] = [];
   for (const [dim, src] of Object.entries(a.dimensions)) {
@@ -68,11 +68,11 @@ function alarm(stack: Observability, a: AlarmProps): void {
       needs.push(celHas(src.status));
     }
   }
-  stack.add({
+  scope.add({
     name: `alarm-${a.part}`,
     service: 'cloudwatch',
     kind: 'MetricAlarm',
-    when: all(celHas(stack.key.arnStatus), a.when, ...needs),
+    when: all(celHas(scope.key.arnStatus), a.when, ...needs),
     forProvider: {
       alarmDescription: a.description,
       namespace: a.namespace,
@@ -93,10 +93,10 @@ function alarm(stack: Observability, a: AlarmProps): void {
   });
 }
 
-function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart: string): void {
+function alarms(scope: Observability, lbStatus: LoadBalancer['status'], asgPart: string): void {
   const alb = { LoadBalancer: { status: lbStatus.arnSuffix } };
   const greater = 'GreaterThanThreshold';
-  alarm(stack, {
+  alarm(scope, {
     part: 'alb-5xx',
     description: 'The load balancer answers with 5xx errors',
     namespace: 'AWS/ApplicationELB',
@@ -106,7 +106,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart:
     threshold: 10,
     dimensions: alb,
   });
-  alarm(stack, {
+  alarm(scope, {
     part: 'target-5xx',
     description: 'The app behind the load balancer answers with 5xx errors',
     namespace: 'AWS/ApplicationELB',
@@ -116,7 +116,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart:
     threshold: 10,
     dimensions: alb,
   });
-  alarm(stack, {
+  alarm(scope, {
     part: 'alb-latency',
     description: 'Average target response time above 2 seconds',
     namespace: 'AWS/ApplicationELB',
@@ -127,7 +127,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart:
     evaluationPeriods: 3,
     dimensions: alb,
   });
-  alarm(stack, {
+  alarm(scope, {
     part: 'unhealthy-hosts',
     description: 'The target group has unhealthy instances',
     namespace: 'AWS/ApplicationELB',
@@ -139,7 +139,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart:
     period: 60,
     dimensions: { ...alb, TargetGroup: { status: lbStatus.targetGroupArnSuffix } },
   });
-  alarm(stack, {
+  alarm(scope, {
     part: 'asg-cpu',
     description: 'App instances average CPU above 80%',
     namespace: 'AWS/EC2',
@@ -158,7 +158,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart:
   for (const { engine, dim, tag } of rds) {
     const when = all(enabled.database, engine);
     const dimensions = { [dim]: { prefixed: 'db' } };
-    alarm(stack, {
+    alarm(scope, {
       part: `${tag}-cpu`,
       when,
       description: 'Database CPU above 80%',
@@ -170,7 +170,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart:
       evaluationPeriods: 3,
       dimensions,
     });
-    alarm(stack, {
+    alarm(scope, {
       part: `${tag}-connections`,
       when,
       description: 'Database connections above 80',
@@ -182,7 +182,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart:
       dimensions,
     });
   }
-  alarm(stack, {
+  alarm(scope, {
     part: 'rds-free-storage',
     when: all(enabled.database, engine.postgres),
     description: 'Database free storage below 2 GiB',
@@ -193,7 +193,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart:
     threshold: 2 * 1024 ** 3,
     dimensions: { DBInstanceIdentifier: { prefixed: 'db' } },
   });
-  alarm(stack, {
+  alarm(scope, {
     part: 'aurora-free-memory',
     when: all(enabled.database, engine.aurora),
     description: 'Database freeable memory below 256 MiB',
@@ -210,7 +210,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart:
     ['agg', 'metric aggregator'],
   ] as const) {
     for (const metric of ['Errors', 'Throttles'] as const) {
-      alarm(stack, {
+      alarm(scope, {
         part: `lambda-${fn}-${metric.toLowerCase()}`,
         when: enabled.serverless,
         description: `The ${label} Lambda reports ${metric.toLowerCase()}`,
@@ -223,7 +223,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart:
       });
     }
   }
-  alarm(stack, {
+  alarm(scope, {
     part: 'api-5xx',
     when: enabled.serverless,
     description: 'API Gateway answers with 5xx errors',
@@ -235,7 +235,7 @@ function alarms(stack: Observability, lbStatus: LoadBalancer['status'], asgPart:
     dimensions: { ApiName: { prefixed: 'api' } },
   });
   for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents'] as const) {
-    alarm(stack, {
+    alarm(scope, {
       part: `table-${metric.startsWith('Read') ? 'read' : 'write'}-throttles`,
       when: enabled.table,
       description: `DynamoDB ${metric}`,
@@ -334,30 +334,29 @@ export class Observability extends StackComponent {
   }
 }
 
-function declareObservability(stack: Observability, props: ObservabilityProps): ComposedResource {
-  const KMS_KEY_ARN_STATUS = props.key.arnStatus;
-  logGroup(stack, {
+function declareObservability(scope: Observability, props: ObservabilityProps): ComposedResource {
+  logGroup(scope, {
     name: APP_LOG_GROUP,
     key: props.key,
     awsName: { part: 'app', prefix: APP_LOG_GROUP_PREFIX },
   });
 
-  const topic = stack.add({
+  const topic = scope.add({
     name: ALARM_TOPIC,
     service: 'sns',
     kind: 'Topic',
     // A topic is created encrypted or not at all: wait for the key's ARN.
-    when: celHas(KMS_KEY_ARN_STATUS),
+    when: celHas(props.key.arnStatus),
     forProvider: { displayName: 'envstack alarms' },
     awsName: { part: 'alarms', limit: 'sns', via: 'external-name' },
-    patches: [fromXr(KMS_KEY_ARN_STATUS, 'spec.forProvider.kmsMasterKeyId')],
+    patches: [fromXr(props.key.arnStatus, 'spec.forProvider.kmsMasterKeyId')],
     status: { 'status.ids.alarmTopicArn': 'status.atProvider.arn' },
   });
-  stack.add({
+  scope.add({
     name: `${ALARM_TOPIC}-policy`,
     service: 'sns',
     kind: 'TopicPolicy',
-    when: celHas(KMS_KEY_ARN_STATUS),
+    when: celHas(props.key.arnStatus),
     forProvider: { arnSelector: sibling(ALARM_TOPIC) },
     templates: [
       policyPatch(
@@ -390,18 +389,18 @@ function declareObservability(stack: Observability, props: ObservabilityProps): 
       ),
     ],
   });
-  stack.add({
+  scope.add({
     name: `${ALARM_TOPIC}-email`,
     service: 'sns',
     kind: 'TopicSubscription',
-    when: all(celHas(KMS_KEY_ARN_STATUS), celHas('spec.observability.alarmEmail')),
+    when: all(celHas(props.key.arnStatus), celHas('spec.observability.alarmEmail')),
     forProvider: { protocol: 'email', topicArnSelector: sibling(ALARM_TOPIC) },
     patches: [fromXr('spec.observability.alarmEmail', 'spec.forProvider.endpoint')],
   });
 
-  alarms(stack, props.loadBalancer.status, props.compute.asgPart);
+  alarms(scope, props.loadBalancer.status, props.compute.asgPart);
 
-  stack.add({
+  scope.add({
     name: 'dashboard',
     service: 'cloudwatch',
     kind: 'Dashboard',

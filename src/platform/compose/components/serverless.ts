@@ -11,7 +11,7 @@ import { ENV_PREFIX } from '../naming.js';
 import { arn, policyDocument, policyPatch, templated, type PolicyStatement } from '../policy.js';
 import type { Construct } from 'constructs';
 import { all, celHas, enabled } from '../conditions.js';
-import { profileDefault, sibling, StackComponent } from '../resource.js';
+import { profileDefault, sibling, StackComponent, type ComposedResource } from '../resource.js';
 import { serviceRole, type Compute } from './compute.js';
 import type { Table } from './dynamodb.js';
 import type { EnvironmentKey } from './encryption.js';
@@ -139,17 +139,16 @@ export class Serverless extends StackComponent {
   }
 }
 
-function declareServerless(stack: Serverless, when: string, props: ServerlessProps): void {
+function declareServerless(scope: Serverless, when: string, props: ServerlessProps): void {
   const { artifact, key } = props;
-  const KMS_KEY_ARN_STATUS = key.arnStatus;
-  const ARTIFACTS_BUCKET = stack.artifacts.bucket.name;
-  stack.add({
+  const artifacts = sibling(scope.artifacts.bucket.name);
+  scope.add({
     name: LAMBDA_CODE,
     service: 's3',
     kind: 'Object',
     when,
     forProvider: {
-      bucketSelector: sibling(ARTIFACTS_BUCKET),
+      bucketSelector: artifacts,
       key: artifact.key,
       contentBase64: artifact.base64,
       contentType: 'application/zip',
@@ -159,14 +158,14 @@ function declareServerless(stack: Serverless, when: string, props: ServerlessPro
     },
   });
 
-  stack.add({
+  scope.add({
     name: DLQ,
     service: 'sqs',
     kind: 'Queue',
     when,
     forProvider: { messageRetentionSeconds: 1209600, kmsDataKeyReusePeriodSeconds: 300 },
     awsName: { part: 'dlq', limit: 'sqs', via: { parameter: 'name' } },
-    patches: [fromXr(KMS_KEY_ARN_STATUS, 'spec.forProvider.kmsMasterKeyId')],
+    patches: [fromXr(key.arnStatus, 'spec.forProvider.kmsMasterKeyId')],
     templates: [
       policyPatch(
         policyDocument([
@@ -206,15 +205,16 @@ function declareServerless(stack: Serverless, when: string, props: ServerlessPro
     ],
   };
 
+  const functionResources: ComposedResource[] = [];
   for (const fn of ['api', 'aggregator'] as const) {
     const f = functions[fn];
-    logGroup(stack, {
+    logGroup(scope, {
       name: `log-group-${fn}`,
       key,
       awsName: { part: f.part, prefix: '/aws/lambda/' },
       when,
     });
-    serviceRole(stack, {
+    serviceRole(scope, {
       name: f.role,
       part: `${f.part}-fn`,
       service: 'lambda.amazonaws.com',
@@ -223,7 +223,7 @@ function declareServerless(stack: Serverless, when: string, props: ServerlessPro
       managedPolicies: ['AWSXRayDaemonWriteAccess'],
       statements: [...lambdaStatements(fn), ...roleStatements[fn]],
     });
-    stack.add({
+    const fnResource = scope.add({
       name: f.name,
       service: 'lambda',
       kind: 'Function',
@@ -233,7 +233,7 @@ function declareServerless(stack: Serverless, when: string, props: ServerlessPro
         runtime: 'nodejs20.x',
         architectures: ['arm64'],
         handler: artifact.handlers[fn],
-        s3BucketSelector: sibling(ARTIFACTS_BUCKET),
+        s3BucketSelector: artifacts,
         s3Key: artifact.key,
         sourceCodeHash: artifact.sha256Base64,
         roleSelector: sibling(f.role),
@@ -269,16 +269,16 @@ function declareServerless(stack: Serverless, when: string, props: ServerlessPro
           : []),
       ],
     });
+    functionResources.push(fnResource);
   }
 
   // Lambda's network interfaces outlive the functions for a while; the group must wait for them.
-  for (const fn of ['api', 'aggregator'] as const)
-    stack.usage(props.securityGroups.lambda, stack.stack.get(functions[fn].name));
+  for (const fnResource of functionResources) scope.usage(props.securityGroups.lambda, fnResource);
 }
 
-function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
+function restApi(scope: Serverless, when: string, key: EnvironmentKey): void {
   const api = { restApiIdSelector: sibling(REST_API) };
-  stack.add({
+  scope.add({
     name: REST_API,
     service: 'apigateway',
     kind: 'RestAPI',
@@ -288,14 +288,14 @@ function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
     status: { [API_EXECUTION_ARN_STATUS]: 'status.atProvider.executionArn' },
   });
   for (const path of ['health', 'metrics'] as const) {
-    stack.add({
+    scope.add({
       name: `api-resource-${path}`,
       service: 'apigateway',
       kind: 'Resource',
       when,
       forProvider: { ...api, parentIdSelector: sibling(REST_API), pathPart: path },
     });
-    stack.add({
+    scope.add({
       name: `api-method-${path}`,
       service: 'apigateway',
       kind: 'Method',
@@ -307,7 +307,7 @@ function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
         authorization: 'NONE',
       },
     });
-    stack.add({
+    scope.add({
       name: `api-integration-${path}`,
       service: 'apigateway',
       kind: 'Integration',
@@ -323,7 +323,7 @@ function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
       },
     });
   }
-  stack.add({
+  scope.add({
     name: 'api-deployment',
     service: 'apigateway',
     kind: 'Deployment',
@@ -335,7 +335,7 @@ function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
     },
   });
 
-  logGroup(stack, {
+  logGroup(scope, {
     name: 'log-group-api-access',
     key,
     awsName: { part: 'api-access', prefix: '/envstack/' },
@@ -351,7 +351,7 @@ function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
     responseLength: '$context.responseLength',
     integrationLatency: '$context.integrationLatency',
   });
-  stack.add({
+  scope.add({
     name: API_STAGE,
     service: 'apigateway',
     kind: 'Stage',
@@ -371,7 +371,7 @@ function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
     ],
     status: { 'status.endpoints.api': 'status.atProvider.invokeUrl' },
   });
-  stack.add({
+  scope.add({
     name: 'api-method-settings',
     service: 'apigateway',
     kind: 'MethodSettings',
@@ -391,14 +391,14 @@ function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
   });
 
   // Stage logging needs the account-level CloudWatch role (one per account and region).
-  serviceRole(stack, {
+  serviceRole(scope, {
     name: 'apigw-cloudwatch-role',
     part: 'apigw-logs',
     service: 'apigateway.amazonaws.com',
     when,
     managedPolicies: ['service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
   });
-  stack.add({
+  scope.add({
     name: 'apigw-account',
     service: 'apigateway',
     kind: 'Account',
@@ -406,7 +406,7 @@ function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
     forProvider: { cloudwatchRoleArnSelector: sibling('apigw-cloudwatch-role') },
   });
 
-  stack.add({
+  scope.add({
     name: 'api-invoke-permission',
     service: 'lambda',
     kind: 'Permission',
@@ -421,8 +421,8 @@ function restApi(stack: Serverless, when: string, key: EnvironmentKey): void {
   });
 }
 
-function schedule(stack: Serverless, when: string): void {
-  stack.add({
+function schedule(scope: Serverless, when: string): void {
+  scope.add({
     name: SCHEDULE_RULE,
     service: 'cloudwatchevents',
     kind: 'Rule',
@@ -431,7 +431,7 @@ function schedule(stack: Serverless, when: string): void {
     awsName: { part: 'aggregate', limit: 'eventRule', via: 'external-name' },
     patches: [fromXr('spec.serverless.schedule', 'spec.forProvider.scheduleExpression')],
   });
-  stack.add({
+  scope.add({
     name: `${SCHEDULE_RULE}-target`,
     service: 'cloudwatchevents',
     kind: 'Target',
@@ -446,7 +446,7 @@ function schedule(stack: Serverless, when: string): void {
       templated(dlqArn, 'spec.forProvider.deadLetterConfig.arn'),
     ],
   });
-  stack.add({
+  scope.add({
     name: 'aggregator-schedule-permission',
     service: 'lambda',
     kind: 'Permission',
