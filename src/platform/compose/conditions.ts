@@ -58,6 +58,11 @@ function celEnabled(path: string, key: ScalarProfileKey): string {
   return `${celEffective(path, key)} == true`;
 }
 
+/** `spec.x` in a component's condition → the observed XR as function-cel-filter exposes it. */
+export function celOverXr(expression: string): string {
+  return expression.replace(/(^|[^.\w'])(spec|status)(?=[.)])/g, '$1observed.composite.resource.$2');
+}
+
 /** The claim's database engine. */
 export const engine = {
   postgres: "spec.database.engine == 'postgres'",

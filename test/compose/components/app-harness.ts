@@ -4,10 +4,10 @@
  */
 import { App, Chart } from 'cdk8s';
 import { specSchema, type PlatformEnvironmentSpecInput } from '../../../src/platform/api/schema.js';
-import { EnvironmentKey } from '../../../src/platform/compose/components/encryption.js';
-import { Network } from '../../../src/platform/compose/components/network.js';
-import { SecurityGroups } from '../../../src/platform/compose/components/security.js';
-import { Storage } from '../../../src/platform/compose/components/storage.js';
+import {
+  buildFoundation as declareFoundation,
+  type Foundation as Components,
+} from '../../../src/platform/compose/components/index.js';
 import { elbLogDeliveryEnvironmentPatches } from '../../../src/platform/compose/components/loadbalancer.js';
 import { userDataEnvironmentPatches } from '../../../src/platform/compose/components/userdata.js';
 import { PlatformComposition } from '../../../src/platform/compose/composition.js';
@@ -40,23 +40,14 @@ export interface Rendered {
   composed: Map<string, JsonObject>;
 }
 
-/** The components every other one builds on, as `buildStack` declares them. */
-export interface Foundation {
+/** The components every other one builds on, as `buildStack` declares them, and their stack. */
+export interface Foundation extends Components {
   env: Stack;
-  network: Network;
-  securityGroups: SecurityGroups;
-  key: EnvironmentKey;
-  storage: Storage;
 }
 
 export function buildFoundation(flavor: Flavor): Foundation {
   const env = new Stack(flavor);
-  const network = new Network(env, 'network');
-  const securityGroups = new SecurityGroups(env, 'security', { network });
-  const key = new EnvironmentKey(env, 'encryption');
-  const storage = new Storage(env, 'storage', { key });
-  network.addFlowLogs(storage.logs);
-  return { env, network, securityGroups, key, storage };
+  return { env, ...declareFoundation(env) };
 }
 
 /** The foundation the app side needs (subnets, security groups, key, buckets) plus `build`. */

@@ -27,14 +27,28 @@ export const SHAPE_ONLY_ARTIFACT: LambdaArtifact = {
   handlers: { api: 'api-handler.handler', aggregator: 'metric-aggregator.handler' },
 };
 
-/** Every component of the environment, each given the handles of those it depends on. */
-export function buildStack(flavor: Flavor, artifact: LambdaArtifact = SHAPE_ONLY_ARTIFACT): Stack {
-  const env = new Stack(flavor);
+/** The components every other one builds on. */
+export interface Foundation {
+  network: Network;
+  securityGroups: SecurityGroups;
+  key: EnvironmentKey;
+  storage: Storage;
+}
+
+/** Declares the foundation in `env`: the network, its security groups, the key and the log bucket. */
+export function buildFoundation(env: Stack): Foundation {
   const network = new Network(env, 'network');
   const securityGroups = new SecurityGroups(env, 'security', { network });
   const key = new EnvironmentKey(env, 'encryption');
   const storage = new Storage(env, 'storage', { key });
   network.addFlowLogs(storage.logs);
+  return { network, securityGroups, key, storage };
+}
+
+/** Every component of the environment, each given the handles of those it depends on. */
+export function buildStack(flavor: Flavor, artifact: LambdaArtifact = SHAPE_ONLY_ARTIFACT): Stack {
+  const env = new Stack(flavor);
+  const { network, securityGroups, key, storage } = buildFoundation(env);
   const database = new Database(env, 'database', { network, key, securityGroups });
   const compute = new Compute(env, 'compute', { network, key, securityGroups });
   const loadBalancer = new LoadBalancer(env, 'loadbalancer', { network, securityGroups, targets: compute });
