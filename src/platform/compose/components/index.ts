@@ -1,3 +1,15 @@
+/**
+ * The environment's components. Each is a construct (`StackComponent`) in the style of aws-cdk:
+ * its props interface names the handles it depends on (`new Database(env, 'database', { network,
+ * key, securityGroups })`), and it exposes handles for others (`database.arnStatus`,
+ * `key.selector`, `loadBalancer.targetGroup`). A component can only be built once its dependencies
+ * exist, so the order below is the order the compiler allows; it is also the Composition's order,
+ * since the Stack lists its resources in construct-tree order. Where a dependency arrives later
+ * (flow logs into the log bucket, the ASG into the target group), the earlier component takes it
+ * through a method (`network.addFlowLogs`, `compute.attachToTargetGroup`) and keeps the resource
+ * in its own place in the tree. Conditions come from ../conditions.ts, profile values from
+ * ../../api/profiles.ts.
+ */
 import type { LambdaArtifact } from '../../lambda/index.js';
 import type { Flavor } from '../flavor.js';
 import { Stack } from '../resource.js';
