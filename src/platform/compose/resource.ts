@@ -1,6 +1,7 @@
 /**
  * One composed resource: a provider-aws kind, its literal forProvider, and what P&T patches in.
- * Builders in components/ declare resources with `Stack.add`, which reads like the AWS resource.
+ * Components (constructs, see components/index.ts) declare resources with `StackComponent.add`,
+ * which reads like the AWS resource.
  */
 import { Construct, type IConstruct } from 'constructs';
 import type { JsonObject } from '../../core/json.js';
