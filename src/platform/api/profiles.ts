@@ -149,3 +149,72 @@ export function profileTable<K extends keyof Profile>(key: K): ProfileTable<Prof
     prod: profiles.prod[key],
   };
 }
+
+/** Profile fields that hold one scalar per environment (not a table by engine). */
+export type ScalarProfileKey = {
+  [K in keyof Profile]: Profile[K] extends string | number | boolean ? K : never;
+}[keyof Profile];
+
+/** The object a CEL expression reads the claim from: `spec` in cel-filter, `self` in admission rules. */
+export type CelSubject = 'spec' | 'self';
+
+const celLiteral = (v: string | number | boolean) => (typeof v === 'string' ? `'${v}'` : String(v));
+
+/** One profile field by environment as a CEL expression: `{'dev': …, …}[<subject>.environment]`. */
+export function celProfile(key: ScalarProfileKey, subject: CelSubject): string {
+  const entries = environments.map((e) => `'${e}': ${celLiteral(profiles[e][key])}`);
+  return `{${entries.join(', ')}}[${subject}.environment]`;
+}
+
+/** The DB instance class by environment and engine, keyed `<environment>/<engine>` (a Combine's map transform). */
+export function instanceClassTable(): Record<`${EnvironmentName}/${DatabaseEngine}`, string> {
+  return Object.fromEntries(
+    environments.flatMap((env) =>
+      databaseEngines.map((e) => [`${env}/${e}`, profiles[env].dbInstanceClass[e]]),
+    ),
+  ) as Record<`${EnvironmentName}/${DatabaseEngine}`, string>;
+}
+
+/** The DB instance class by environment and engine as a CEL expression over `subject`. */
+export function celInstanceClass(subject: CelSubject): string {
+  const byEngine = (env: EnvironmentName) =>
+    `{${databaseEngines.map((g) => `'${g}': ${celLiteral(profiles[env].dbInstanceClass[g])}`).join(', ')}}`;
+  return `{${environments.map((e) => `'${e}': ${byEngine(e)}`).join(', ')}}[${subject}.environment][${subject}.database.engine]`;
+}
+
+const joinAnd = (items: readonly string[]) =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+
+/** The profile of a field as the API reference states it (`Profile: …`), read from the table. */
+export const profileDoc = {
+  /** The values in environment order: `20, 50, 100`. */
+  values: (key: ScalarProfileKey): string => environments.map((e) => String(profiles[e][key])).join(', '),
+  /** Each environment with its value: `dev 2, staging 2, prod 3`. */
+  byEnvironment: (key: ScalarProfileKey): string =>
+    environments.map((e) => `${e} ${String(profiles[e][key])}`).join(', '),
+  /** Environments of equal value grouped: `dev/staging single, prod perAz`. */
+  grouped: (key: ScalarProfileKey): string => {
+    const groups = new Map<string, EnvironmentName[]>();
+    for (const e of environments) {
+      const v = String(profiles[e][key]);
+      groups.set(v, [...(groups.get(v) ?? []), e]);
+    }
+    return [...groups].map(([v, envs]) => `${envs.join('/')} ${v}`).join(', ');
+  },
+  /** The environments where a switch has `value`: `staging and prod`. */
+  where: (key: ScalarProfileKey, value: boolean): string =>
+    joinAnd(environments.filter((e) => profiles[e][key] === value)),
+  /** Where a switch is on: `on` when everywhere, else `staging and prod on`. */
+  on: (key: ScalarProfileKey): string =>
+    environments.every((e) => profiles[e][key] === true) ? 'on' : `${profileDoc.where(key, true)} on`,
+  /** The DB instance class by environment, Aurora's named where it differs: `dev db.t4g.micro (Aurora db.t4g.medium), …`. */
+  instanceClass: (): string =>
+    environments
+      .map((e) => {
+        const classes = profiles[e].dbInstanceClass;
+        const aurora = [...new Set([classes['aurora-postgresql'], classes['aurora-mysql']])];
+        const same = aurora.length === 1 && aurora[0] === classes.postgres;
+        return `${e} ${classes.postgres}${same ? '' : ` (Aurora ${aurora.join('/')})`}`;
+      })
+      .join(', '),
+};

@@ -4,7 +4,14 @@
  * so the apiserver enforces exactly what `envstack validate` enforces.
  */
 import { z } from 'zod';
-import { databaseEngines, environments, logRetentionValues, profiles } from './profiles.js';
+import {
+  celInstanceClass,
+  celProfile,
+  databaseEngines,
+  environments,
+  logRetentionValues,
+  profileDoc,
+} from './profiles.js';
 
 export interface CelRule {
   rule: string;
@@ -19,34 +26,20 @@ const immutable = (field: string): CelRule => ({
   message: `${field} is immutable: changing it would destroy and recreate the whole environment; create a new claim instead`,
 });
 
-/** The profile value of a field, as a CEL expression over `self` at spec level. */
-function celProfile(pick: (p: (typeof profiles)['dev']) => string | number | boolean): string {
-  const lit = (v: string | number | boolean) => (typeof v === 'string' ? `'${v}'` : String(v));
-  return `{${environments.map((e) => `'${e}': ${lit(pick(profiles[e]))}`).join(', ')}}[self.environment]`;
-}
 const celOr = (has: string, field: string, fallback: string) => `(has(${has}) ? ${field} : ${fallback})`;
 
 const effectiveInstanceClass = celOr(
   'self.database.instanceClass',
   'self.database.instanceClass',
-  `{${environments
-    .map(
-      (e) =>
-        `'${e}': {${databaseEngines.map((g) => `'${g}': '${profiles[e].dbInstanceClass[g]}'`).join(', ')}}`,
-    )
-    .join(', ')}}[self.environment][self.database.engine]`,
+  celInstanceClass('self'),
 );
 const effectivePI = celOr(
   'self.database.performanceInsights',
   'self.database.performanceInsights',
-  celProfile((p) => p.dbPerformanceInsights),
+  celProfile('dbPerformanceInsights', 'self'),
 );
 const effective = (field: 'minSize' | 'maxSize' | 'desiredCapacity') =>
-  celOr(
-    `self.compute.${field}`,
-    `self.compute.${field}`,
-    celProfile((p) => p[field]),
-  );
+  celOr(`self.compute.${field}`, `self.compute.${field}`, celProfile(field, 'self'));
 
 /** Longest `{project}-{environment}[-{suffix}]` so that `<prefix>-alb` fits an ALB's 32 characters. */
 export const maxNamePrefixLength = 28;
@@ -75,15 +68,25 @@ export const networkSchema = z
     azCount: z
       .literal([2, 3])
       .optional()
-      .meta({ description: 'Availability zones to spread subnets over. Profile: dev 2, staging 2, prod 3.' }),
-    natGateways: z.enum(['single', 'perAz', 'none']).optional().meta({
-      description: 'NAT gateways: one shared, one per AZ, or none. Profile: dev/staging single, prod perAz.',
-    }),
-    flowLogs: z.boolean().optional().meta({ description: 'VPC flow logs to the log bucket. Profile: on.' }),
-    endpoints: z.boolean().optional().meta({
-      description:
-        'Interface endpoints (SSM, Secrets Manager, Logs). Gateway endpoints (S3, DynamoDB) always exist. Profile: dev off.',
-    }),
+      .meta({
+        description: `Availability zones to spread subnets over. Profile: ${profileDoc.byEnvironment('azCount')}.`,
+      }),
+    natGateways: z
+      .enum(['single', 'perAz', 'none'])
+      .optional()
+      .meta({
+        description: `NAT gateways: one shared, one per AZ, or none. Profile: ${profileDoc.grouped('natGateways')}.`,
+      }),
+    flowLogs: z
+      .boolean()
+      .optional()
+      .meta({ description: `VPC flow logs to the log bucket. Profile: ${profileDoc.on('flowLogs')}.` }),
+    endpoints: z
+      .boolean()
+      .optional()
+      .meta({
+        description: `Interface endpoints (SSM, Secrets Manager, Logs). Gateway endpoints (S3, DynamoDB) always exist. Profile: ${profileDoc.where('interfaceEndpoints', false)} off.`,
+      }),
   })
   .prefault({});
 
@@ -100,8 +103,7 @@ export const databaseSchema = z
       .max(40)
       .optional()
       .meta({
-        description:
-          'DB instance class. Profile: dev db.t4g.micro (Aurora db.t4g.medium), staging db.t4g.medium, prod db.r6g.large.',
+        description: `DB instance class. Profile: ${profileDoc.instanceClass()}.`,
       }),
     storageGiB: z
       .number()
@@ -109,26 +111,34 @@ export const databaseSchema = z
       .min(20)
       .max(65536)
       .optional()
-      .meta({ description: 'Allocated gp3 storage (RDS PostgreSQL only). Profile: 20, 50, 100.' }),
+      .meta({
+        description: `Allocated gp3 storage (RDS PostgreSQL only). Profile: ${profileDoc.values('dbStorageGiB')}.`,
+      }),
     multiAz: z
       .boolean()
       .optional()
-      .meta({ description: 'Multi-AZ (a standby or a second Aurora instance). Profile: prod on.' }),
+      .meta({
+        description: `Multi-AZ (a standby or a second Aurora instance). Profile: ${profileDoc.on('dbMultiAz')}.`,
+      }),
     performanceInsights: z
       .boolean()
       .optional()
-      .meta({ description: 'Performance Insights (not on *.micro classes). Profile: staging and prod on.' }),
+      .meta({
+        description: `Performance Insights (not on *.micro classes). Profile: ${profileDoc.on('dbPerformanceInsights')}.`,
+      }),
     backupRetentionDays: z
       .number()
       .int()
       .min(1)
       .max(35)
       .optional()
-      .meta({ description: 'Automated backup retention. Profile: 1, 7, 30.' }),
+      .meta({
+        description: `Automated backup retention. Profile: ${profileDoc.values('dbBackupRetentionDays')}.`,
+      }),
     deletionProtection: z
       .boolean()
       .optional()
-      .meta({ description: 'Deletion protection. Profile: prod on.' }),
+      .meta({ description: `Deletion protection. Profile: ${profileDoc.on('dbDeletionProtection')}.` }),
   })
   .prefault({});
 
@@ -140,7 +150,7 @@ export const computeSchema = z
       .max(32)
       .optional()
       .meta({
-        description: 'EC2 instance type (Graviton by default). Profile: t4g.small, t4g.medium, m7g.large.',
+        description: `EC2 instance type (Graviton by default). Profile: ${profileDoc.values('instanceType')}.`,
       }),
     minSize: z
       .number()
@@ -148,21 +158,21 @@ export const computeSchema = z
       .min(0)
       .max(100)
       .optional()
-      .meta({ description: 'ASG minimum. Profile: 1, 1, 2.' }),
+      .meta({ description: `ASG minimum. Profile: ${profileDoc.values('minSize')}.` }),
     maxSize: z
       .number()
       .int()
       .min(1)
       .max(100)
       .optional()
-      .meta({ description: 'ASG maximum. Profile: 2, 3, 6.' }),
+      .meta({ description: `ASG maximum. Profile: ${profileDoc.values('maxSize')}.` }),
     desiredCapacity: z
       .number()
       .int()
       .min(0)
       .max(100)
       .optional()
-      .meta({ description: 'ASG desired capacity. Profile: 1, 2, 3.' }),
+      .meta({ description: `ASG desired capacity. Profile: ${profileDoc.values('desiredCapacity')}.` }),
     appPort: z
       .number()
       .int()
@@ -237,7 +247,7 @@ export const observabilitySchema = z
       .int()
       .optional()
       .meta({
-        description: 'Log group retention in days. Profile: 7, 30, 90.',
+        description: `Log group retention in days. Profile: ${profileDoc.values('logRetentionDays')}.`,
         ...rules({
           rule: `self in [${logRetentionValues.join(', ')}]`,
           message: `observability.logRetentionDays must be a value CloudWatch Logs accepts: ${logRetentionValues.join(', ')}`,
@@ -246,7 +256,7 @@ export const observabilitySchema = z
     dashboard: z
       .boolean()
       .optional()
-      .meta({ description: 'A CloudWatch dashboard. Profile: staging and prod.' }),
+      .meta({ description: `A CloudWatch dashboard. Profile: ${profileDoc.where('dashboard', true)}.` }),
   })
   .prefault({});
 
@@ -269,11 +279,13 @@ export const complianceSchema = z
     cloudTrail: z
       .boolean()
       .optional()
-      .meta({ description: 'A multi-region CloudTrail. Profile: staging and prod.' }),
+      .meta({ description: `A multi-region CloudTrail. Profile: ${profileDoc.where('cloudTrail', true)}.` }),
     config: z
       .boolean()
       .optional()
-      .meta({ description: 'AWS Config recorder (one per account and region). Profile: prod.' }),
+      .meta({
+        description: `AWS Config recorder (one per account and region). Profile: ${profileDoc.where('config', true)}.`,
+      }),
     budget: budgetSchema.optional(),
   })
   .prefault({});

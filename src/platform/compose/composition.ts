@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { JsonObject } from '../../core/json.js';
 import type { Flavor } from './flavor.js';
+import { celOverXr } from './conditions.js';
 import { namingEnvironmentPatches } from './naming.js';
 import { elbLogDeliveryEnvironmentPatches } from './components/loadbalancer.js';
 import { userDataEnvironmentPatches } from './components/userdata.js';
@@ -68,11 +69,6 @@ function patchSets(flavor: Flavor): Array<{ name: string; patches: Patch[] }> {
       ],
     },
   ];
-}
-
-/** `spec.x` in a component's condition → the observed XR as function-cel-filter exposes it. */
-export function celOverXr(expression: string): string {
-  return expression.replace(/(^|[^.\w'])(spec|status)(?=[.)])/g, '$1observed.composite.resource.$2');
 }
 
 function environmentPatches(): Patch[] {

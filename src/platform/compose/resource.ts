@@ -1,7 +1,9 @@
 /**
  * One composed resource: a provider-aws kind, its literal forProvider, and what P&T patches in.
- * Builders in components/ declare resources with `Stack.add`, which reads like the AWS resource.
+ * Components (constructs, see components/index.ts) declare resources with `StackComponent.add`,
+ * which reads like the AWS resource.
  */
+import { Construct, type IConstruct } from 'constructs';
 import type { JsonObject } from '../../core/json.js';
 import { catalogEntry, providerApiVersion, type Flavor } from './flavor.js';
 import { externalNamePath, namePatch, type NameSpec } from './naming.js';
@@ -16,34 +18,11 @@ import {
   type Transform,
 } from './patches.js';
 import { profileTable, type Profile } from '../api/profiles.js';
+import { all, and, celHas } from './conditions.js';
 import { observedTokens, type Templated } from './policy.js';
 
 /** XR status field the VPC's ARN is copied to; account id and partition are read from it. */
 export const VPC_ARN_STATUS = 'status.ids.vpcArn';
-
-/** A CEL test that a dotted path exists, checking each level (CEL's has() errors on a missing parent). */
-export function celHas(path: string): string {
-  const parts = path.split('.');
-  const checks: string[] = [];
-  for (let i = parts[0] === 'spec' ? 2 : 1; i <= parts.length; i++)
-    checks.push(`has(${parts.slice(0, i).join('.')})`);
-  return checks.join(' && ');
-}
-
-/** True when the claim's boolean `path`, or else the profile's default, is true (a bool, as cel-filter requires). */
-export function celEnabled<K extends keyof Profile>(path: string, key: K): string {
-  return `${celEffective(path, key)} == true`;
-}
-
-/** The claim's value of `path` if set, else the profile's: a CEL expression. */
-export function celEffective<K extends keyof Profile>(path: string, key: K): string {
-  const table = profileTable(key);
-  const lit = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
-  const map = `{${Object.entries(table)
-    .map(([env, v]) => `'${env}': ${lit(v)}`)
-    .join(', ')}}[spec.environment]`;
-  return `(${celHas(path)} ? ${path} : ${map})`;
-}
 
 export const RESOURCE_LABEL = 'envstack.dev/resource';
 export const COMPONENT_LABEL = 'envstack.dev/component';
@@ -171,14 +150,47 @@ export function referencedNames(obj: unknown): string[] {
   });
 }
 
-export class Stack {
-  readonly resources: ComposedResource[] = [];
+/** The construct that holds one composed resource; the tree's order is the Composition's order. */
+class ResourceNode extends Construct {
+  constructor(
+    scope: Construct,
+    readonly resource: ComposedResource,
+  ) {
+    super(scope, resource.name);
+  }
+}
 
-  constructor(readonly flavor: Flavor) {}
+/**
+ * The root of an environment's construct tree. Components are constructs under it; the composed
+ * resources are its leaves, listed in tree order (depth first, children in the order they were
+ * added), so a resource added later to an earlier component still lands inside that component.
+ */
+export class Stack extends Construct {
+  /** The stack `scope` belongs to. */
+  static of(scope: IConstruct): Stack {
+    const root = scope.node.root;
+    if (!(root instanceof Stack)) throw new Error(`${scope.node.path} is not in a Stack`);
+    return root;
+  }
 
-  add(component: Component, props: ResourceProps): ComposedResource {
-    if (this.resources.some((r) => r.name === props.name))
-      throw new Error(`duplicate resource name ${props.name}`);
+  private readonly byName = new Map<string, ComposedResource>();
+
+  constructor(readonly flavor: Flavor) {
+    // A root construct has no scope.
+    super(undefined as unknown as Construct, '');
+  }
+
+  /** Every composed resource, in the order the Composition declares them. */
+  get resources(): ComposedResource[] {
+    return this.node
+      .findAll()
+      .filter((c): c is ResourceNode => c instanceof ResourceNode)
+      .map((n) => n.resource);
+  }
+
+  /** Declares a resource of `component` under `scope` (the stack itself when omitted). */
+  add(component: Component, props: ResourceProps, scope: Construct = this): ComposedResource {
+    if (this.byName.has(props.name)) throw new Error(`duplicate resource name ${props.name}`);
     const entry = catalogEntry(props.service, props.kind, this.flavor);
     const placement = props.placement ?? (entry.region ? 'primary' : 'global');
     for (const [path, labels] of groupSelectors(props.forProvider, 'forProvider'))
@@ -216,10 +228,7 @@ export class Stack {
     const needsObserved = (props.templates ?? []).some((t) =>
       t.tokens.some((k) => observedTokens.includes(k)),
     );
-    const conditions = [props.when, needsObserved ? celHas(VPC_ARN_STATUS) : undefined].filter(
-      (c): c is string => Boolean(c),
-    );
-    const when = conditions.length > 1 ? conditions.map((c) => `(${c})`).join(' && ') : conditions[0];
+    const when = and(props.when, needsObserved ? celHas(VPC_ARN_STATUS) : undefined);
     for (const [to, from] of Object.entries(props.status ?? {})) patches.push(toXr(from, to));
 
     const base: JsonObject = {
@@ -248,29 +257,39 @@ export class Stack {
       ...(props.readinessChecks ? { readinessChecks: props.readinessChecks } : {}),
       ...(props.connectionDetails ? { connectionDetails: props.connectionDetails } : {}),
     };
-    this.resources.push(resource);
+    this.attach(resource, scope);
     return resource;
+  }
+
+  private attach(resource: ComposedResource, scope: Construct): void {
+    this.byName.set(resource.name, resource);
+    new ResourceNode(scope, resource);
   }
 
   /**
    * Deletion order: `by` is deleted before `of` can be (the KMS key outlives its users, the subnet
    * group outlives the database). A ClusterUsage for cluster-scoped MRs, a Usage for namespaced ones.
    */
-  usage(of: ComposedResource, by: ComposedResource, when?: string): ComposedResource {
+  usage(
+    of: ComposedResource,
+    by: ComposedResource,
+    when?: string,
+    scope: Construct = this,
+  ): ComposedResource {
     const name = `usage-${by.name}-uses-${of.name}`;
     const ref = (r: ComposedResource) => ({
       apiVersion: r.apiVersion,
       kind: r.kind,
       resourceSelector: { matchControllerRef: true, matchLabels: { [RESOURCE_LABEL]: r.name } },
     });
-    const conditions = [when, of.when, by.when].filter((c): c is string => Boolean(c));
+    const condition = all(...new Set([when, of.when, by.when]));
     const resource: ComposedResource = {
       name,
       component: by.component,
       apiVersion: 'protection.crossplane.io/v1beta1',
       kind: this.flavor === 'claim' ? 'ClusterUsage' : 'Usage',
       placement: 'global',
-      ...(conditions.length ? { when: [...new Set(conditions)].map((c) => `(${c})`).join(' && ') } : {}),
+      ...(condition ? { when: condition } : {}),
       base: {
         apiVersion: 'protection.crossplane.io/v1beta1',
         kind: this.flavor === 'claim' ? 'ClusterUsage' : 'Usage',
@@ -279,7 +298,7 @@ export class Stack {
       },
       patches: [],
     };
-    this.resources.push(resource);
+    this.attach(resource, scope);
     return resource;
   }
 
@@ -289,7 +308,7 @@ export class Stack {
    * impossible whichever optional components a claim switches off.
    */
   resolveConditions(): void {
-    const byName = new Map(this.resources.map((r) => [r.name, r]));
+    const byName = this.byName;
     const resolved = new Map<string, string[]>();
     const visit = (r: ComposedResource, path: string[]): string[] => {
       const done = resolved.get(r.name);
@@ -307,14 +326,49 @@ export class Stack {
     };
     for (const r of this.resources) {
       const conditions = visit(r, []);
-      if (conditions.length === 0) continue;
-      r.when = conditions.length === 1 ? conditions[0] : conditions.map((c) => `(${c})`).join(' && ');
+      if (conditions.length > 0) r.when = and(...conditions);
     }
   }
 
   get(name: string): ComposedResource {
-    const r = this.resources.find((x) => x.name === name);
+    const r = this.byName.get(name);
     if (!r) throw new Error(`no composed resource named ${name}`);
     return r;
+  }
+}
+
+/**
+ * One component of the environment (network, database, …) as a construct: the resources it declares
+ * carry its component label and sit under it in the tree. A component's constructor takes the
+ * handles of the components it depends on, so the order they are built in is the order of the
+ * Composition, checked by the compiler.
+ */
+export class StackComponent extends Construct {
+  /** The component `scope` belongs to: itself or its nearest enclosing component. */
+  static of(scope: IConstruct): StackComponent {
+    const found = [...scope.node.scopes].reverse().find((c) => c instanceof StackComponent);
+    if (!found) throw new Error(`${scope.node.path} is not inside a component`);
+    return found as StackComponent;
+  }
+
+  readonly stack: Stack;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly component: Component,
+  ) {
+    super(scope, id);
+    this.stack = Stack.of(scope);
+  }
+
+  /** Declares a resource of this component under `scope` (this component when omitted). */
+  add(props: ResourceProps, scope: Construct = this): ComposedResource {
+    return this.stack.add(this.component, props, scope);
+  }
+
+  /** A Usage (see `Stack.usage`) declared in this component. */
+  usage(of: ComposedResource, by: ComposedResource, when?: string): ComposedResource {
+    return this.stack.usage(of, by, when, this);
   }
 }

@@ -4,10 +4,10 @@
  */
 import { App, Chart } from 'cdk8s';
 import { specSchema, type PlatformEnvironmentSpecInput } from '../../../src/platform/api/schema.js';
-import { encryption } from '../../../src/platform/compose/components/encryption.js';
-import { network } from '../../../src/platform/compose/components/network.js';
-import { security } from '../../../src/platform/compose/components/security.js';
-import { storage } from '../../../src/platform/compose/components/storage.js';
+import {
+  buildFoundation as declareFoundation,
+  type Foundation as Components,
+} from '../../../src/platform/compose/components/index.js';
 import { elbLogDeliveryEnvironmentPatches } from '../../../src/platform/compose/components/loadbalancer.js';
 import { userDataEnvironmentPatches } from '../../../src/platform/compose/components/userdata.js';
 import { PlatformComposition } from '../../../src/platform/compose/composition.js';
@@ -40,15 +40,21 @@ export interface Rendered {
   composed: Map<string, JsonObject>;
 }
 
+/** The components every other one builds on, as `buildStack` declares them, and their stack. */
+export interface Foundation extends Components {
+  env: Stack;
+}
+
+export function buildFoundation(flavor: Flavor): Foundation {
+  const env = new Stack(flavor);
+  return { env, ...declareFoundation(env) };
+}
+
 /** The foundation the app side needs (subnets, security groups, key, buckets) plus `build`. */
-export function buildWith(flavor: Flavor, build: (stack: Stack) => void): Stack {
-  const stack = new Stack(flavor);
-  network(stack);
-  security(stack);
-  encryption(stack);
-  storage(stack);
-  build(stack);
-  return stack;
+export function buildWith(flavor: Flavor, build: (f: Foundation) => void): Stack {
+  const f = buildFoundation(flavor);
+  build(f);
+  return f.env;
 }
 
 export function renderStack(

@@ -1,16 +1,15 @@
-import {
-  BASTION_ASG,
-  BASTION_LAUNCH_TEMPLATE,
-  bastion,
-} from '../../../src/platform/compose/components/bastion.js';
+import { Bastion } from '../../../src/platform/compose/components/bastion.js';
 import { flavors } from '../../../src/platform/compose/flavor.js';
 import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import { buildWith, forProvider, policies, renderStack, renderedOf, expectSound } from './app-harness.js';
 
+const BASTION_ASG = 'bastion-asg';
+const BASTION_LAUNCH_TEMPLATE = 'bastion-launch-template';
+
 const mine = ['bastion'] as const;
 
 describe.each(flavors)('bastion (%s)', (flavor) => {
-  const stack = buildWith(flavor, bastion);
+  const stack = buildWith(flavor, (f) => new Bastion(f.env, 'bastion', f));
 
   test('absent unless the claim enables it', () => {
     expect(renderedOf(renderStack(stack), 'bastion')).toEqual([]);

@@ -1,9 +1,10 @@
 import {
   CONFIG_DELIVERY_FREQUENCY,
-  TRAIL,
-  compliance,
+  Compliance,
 } from '../../../src/platform/compose/components/compliance.js';
-import { observability } from '../../../src/platform/compose/components/observability.js';
+import { Compute } from '../../../src/platform/compose/components/compute.js';
+import { LoadBalancer } from '../../../src/platform/compose/components/loadbalancer.js';
+import { Observability } from '../../../src/platform/compose/components/observability.js';
 import { flavors } from '../../../src/platform/compose/flavor.js';
 import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import {
@@ -17,13 +18,17 @@ import {
   expectSound,
 } from './app-harness.js';
 
+const TRAIL = 'trail';
+
 const mine = ['compliance'] as const;
 const budget = { monthlyUsd: 250, email: 'finance@example.com' };
 
 describe.each(flavors)('compliance (%s)', (flavor) => {
-  const stack = buildWith(flavor, (s) => {
-    observability(s);
-    compliance(s);
+  const stack = buildWith(flavor, (f) => {
+    const compute = new Compute(f.env, 'compute', f);
+    const loadBalancer = new LoadBalancer(f.env, 'loadbalancer', { ...f, targets: compute });
+    new Observability(f.env, 'observability', { ...f, loadBalancer, compute });
+    new Compliance(f.env, 'compliance', f);
   });
 
   test('profile defaults: dev has neither trail nor Config, staging a trail, prod both; the claim overrides', () => {

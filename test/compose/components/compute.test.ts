@@ -1,10 +1,5 @@
-import {
-  compute,
-  APP_ASG,
-  APP_LAUNCH_TEMPLATE,
-  APP_ROLE,
-} from '../../../src/platform/compose/components/compute.js';
-import { loadBalancer } from '../../../src/platform/compose/components/loadbalancer.js';
+import { Compute } from '../../../src/platform/compose/components/compute.js';
+import { LoadBalancer } from '../../../src/platform/compose/components/loadbalancer.js';
 import { flavors } from '../../../src/platform/compose/flavor.js';
 import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import {
@@ -18,11 +13,15 @@ import {
   unconditionedWildcards,
 } from './app-harness.js';
 
+const APP_ASG = 'app-asg';
+const APP_LAUNCH_TEMPLATE = 'app-launch-template';
+const APP_ROLE = 'app-role';
+
 const app = ['compute', 'loadbalancer'] as const;
 const build = (flavor: (typeof flavors)[number]) =>
-  buildWith(flavor, (s) => {
-    compute(s);
-    loadBalancer(s);
+  buildWith(flavor, (f) => {
+    const compute = new Compute(f.env, 'compute', f);
+    new LoadBalancer(f.env, 'loadbalancer', { ...f, targets: compute });
   });
 
 function userData(fp: JsonObject): string {

@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
-import { database, parameterGroupFamily } from '../../../src/platform/compose/components/database.js';
-import { encryption } from '../../../src/platform/compose/components/encryption.js';
-import { network } from '../../../src/platform/compose/components/network.js';
-import { security } from '../../../src/platform/compose/components/security.js';
-import { storage } from '../../../src/platform/compose/components/storage.js';
+import { Database, parameterGroupFamily } from '../../../src/platform/compose/components/database.js';
 import { flavors, type Flavor } from '../../../src/platform/compose/flavor.js';
-import { Stack } from '../../../src/platform/compose/resource.js';
+import type { Stack } from '../../../src/platform/compose/resource.js';
 import type { JsonObject, Unstructured } from '../../../src/engine/render/index.js';
 import {
   byName,
@@ -16,16 +12,13 @@ import {
   sampleXr,
   schemaErrors,
 } from './datastack.js';
+import { buildFoundation } from './app-harness.js';
 
 function stackFor(flavor: Flavor): Stack {
-  const stack = new Stack(flavor);
-  network(stack);
-  encryption(stack);
-  storage(stack);
-  security(stack);
-  database(stack);
-  stack.resolveConditions();
-  return stack;
+  const f = buildFoundation(flavor);
+  new Database(f.env, 'database', f);
+  f.env.resolveConditions();
+  return f.env;
 }
 
 const fp = (r: Unstructured | undefined): JsonObject =>

@@ -1,25 +1,18 @@
 import { createHash } from 'node:crypto';
-import { database } from '../../../src/platform/compose/components/database.js';
-import { dr } from '../../../src/platform/compose/components/dr.js';
-import { encryption } from '../../../src/platform/compose/components/encryption.js';
-import { network } from '../../../src/platform/compose/components/network.js';
-import { security } from '../../../src/platform/compose/components/security.js';
-import { storage } from '../../../src/platform/compose/components/storage.js';
 import { flavors, type Flavor } from '../../../src/platform/compose/flavor.js';
 import type { PlatformEnvironmentSpecInput } from '../../../src/platform/api/schema.js';
-import { Stack } from '../../../src/platform/compose/resource.js';
+import type { Stack } from '../../../src/platform/compose/resource.js';
 import type { JsonObject, Unstructured } from '../../../src/engine/render/index.js';
 import { byName, danglingSelectors, observedFrom, renderStack, sampleXr, schemaErrors } from './datastack.js';
+import { buildFoundation } from './app-harness.js';
+import { Database } from '../../../src/platform/compose/components/database.js';
+import { DisasterRecovery } from '../../../src/platform/compose/components/dr.js';
 
 function stackFor(flavor: Flavor): Stack {
-  const stack = new Stack(flavor);
-  network(stack);
-  encryption(stack);
-  storage(stack);
-  security(stack);
-  database(stack);
-  dr(stack);
-  return stack;
+  const f = buildFoundation(flavor);
+  const database = new Database(f.env, 'database', f);
+  new DisasterRecovery(f.env, 'dr', { ...f, database, logs: f.storage.logs });
+  return f.env;
 }
 
 const hash = createHash('sha256').update('11111111-2222-3333-4444-555555555555').digest('hex').slice(0, 8);

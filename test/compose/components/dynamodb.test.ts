@@ -1,4 +1,4 @@
-import { TABLE, dynamodb } from '../../../src/platform/compose/components/dynamodb.js';
+import { Table } from '../../../src/platform/compose/components/dynamodb.js';
 import { flavors } from '../../../src/platform/compose/flavor.js';
 import {
   buildWith,
@@ -9,8 +9,10 @@ import {
   schemaErrors,
 } from './app-harness.js';
 
+const TABLE = 'table';
+
 describe.each(flavors)('dynamodb (%s)', (flavor) => {
-  const stack = buildWith(flavor, dynamodb);
+  const stack = buildWith(flavor, (f) => new Table(f.env, 'dynamodb', f));
 
   test('exists when the claim asks for a table or for the serverless API, not otherwise', () => {
     expect(renderedOf(renderStack(stack), 'dynamodb')).toEqual([]);

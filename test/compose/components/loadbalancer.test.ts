@@ -1,10 +1,8 @@
-import { compute } from '../../../src/platform/compose/components/compute.js';
+import { Compute } from '../../../src/platform/compose/components/compute.js';
 import {
-  ALB,
-  CERTIFICATE,
   ELB_LOG_DELIVERY_SERVICE,
   lbStatus,
-  loadBalancer,
+  LoadBalancer,
 } from '../../../src/platform/compose/components/loadbalancer.js';
 import { flavors } from '../../../src/platform/compose/flavor.js';
 import type { JsonObject } from '../../../src/engine/render/fnapi.js';
@@ -20,11 +18,14 @@ import {
   expectSound,
 } from './app-harness.js';
 
+const ALB = 'alb';
+const CERTIFICATE = 'certificate';
+
 const app = ['compute', 'loadbalancer'] as const;
 const build = (flavor: (typeof flavors)[number]) =>
-  buildWith(flavor, (s) => {
-    compute(s);
-    loadBalancer(s);
+  buildWith(flavor, (f) => {
+    const compute = new Compute(f.env, 'compute', f);
+    new LoadBalancer(f.env, 'loadbalancer', { ...f, targets: compute });
   });
 const certArn = `arn:aws:acm:eu-west-1:${ACCOUNT}:certificate/abcd-1234`;
 const domain = { name: 'app.example.com', hostedZoneId: 'Z0123456789ABC' };

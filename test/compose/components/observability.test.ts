@@ -1,14 +1,10 @@
-import { bastion } from '../../../src/platform/compose/components/bastion.js';
-import { compute } from '../../../src/platform/compose/components/compute.js';
-import { database } from '../../../src/platform/compose/components/database.js';
-import { dynamodb } from '../../../src/platform/compose/components/dynamodb.js';
-import { loadBalancer } from '../../../src/platform/compose/components/loadbalancer.js';
-import {
-  ALARM_TOPIC,
-  APP_LOG_GROUP,
-  observability,
-} from '../../../src/platform/compose/components/observability.js';
-import { serverless } from '../../../src/platform/compose/components/serverless.js';
+import { Bastion } from '../../../src/platform/compose/components/bastion.js';
+import { Compute } from '../../../src/platform/compose/components/compute.js';
+import { Database } from '../../../src/platform/compose/components/database.js';
+import { Table } from '../../../src/platform/compose/components/dynamodb.js';
+import { LoadBalancer } from '../../../src/platform/compose/components/loadbalancer.js';
+import { Observability } from '../../../src/platform/compose/components/observability.js';
+import { Serverless } from '../../../src/platform/compose/components/serverless.js';
 import { flavors } from '../../../src/platform/compose/flavor.js';
 import { logRetentionValues } from '../../../src/platform/api/profiles.js';
 import { buildLambdaArtifact, type LambdaArtifact } from '../../../src/platform/lambda/index.js';
@@ -23,6 +19,9 @@ import {
   renderedOf,
   expectSound,
 } from './app-harness.js';
+
+const ALARM_TOPIC = 'alarm-topic';
+const APP_LOG_GROUP = 'log-group-app';
 
 const app = ['compute', 'loadbalancer', 'bastion', 'serverless', 'dynamodb', 'observability'] as const;
 const lbIds = {
@@ -40,14 +39,14 @@ const alarmsOf = (names: string[]) =>
 
 describe.each(flavors)('observability (%s)', (flavor) => {
   const build = () =>
-    buildWith(flavor, (s) => {
-      database(s);
-      compute(s);
-      loadBalancer(s);
-      bastion(s);
-      dynamodb(s);
-      serverless(s, artifact);
-      observability(s);
+    buildWith(flavor, (f) => {
+      new Database(f.env, 'database', f);
+      const compute = new Compute(f.env, 'compute', f);
+      const loadBalancer = new LoadBalancer(f.env, 'loadbalancer', { ...f, targets: compute });
+      new Bastion(f.env, 'bastion', f);
+      const table = new Table(f.env, 'dynamodb', f);
+      new Serverless(f.env, 'serverless', { ...f, table, compute, artifact });
+      new Observability(f.env, 'observability', { ...f, loadBalancer, compute });
     });
 
   test('the whole application side renders valid, connected and least-privilege', () => {

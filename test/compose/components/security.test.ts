@@ -1,20 +1,13 @@
-import { encryption } from '../../../src/platform/compose/components/encryption.js';
-import { network } from '../../../src/platform/compose/components/network.js';
-import { security } from '../../../src/platform/compose/components/security.js';
-import { storage } from '../../../src/platform/compose/components/storage.js';
 import { flavors, type Flavor } from '../../../src/platform/compose/flavor.js';
-import { Stack } from '../../../src/platform/compose/resource.js';
+import type { Stack } from '../../../src/platform/compose/resource.js';
 import type { JsonObject, Unstructured } from '../../../src/engine/render/index.js';
 import { byName, danglingSelectors, renderStack, sampleXr, schemaErrors } from './datastack.js';
+import { buildFoundation } from './app-harness.js';
 
 function stackFor(flavor: Flavor): Stack {
-  const stack = new Stack(flavor);
-  network(stack);
-  encryption(stack);
-  storage(stack);
-  security(stack);
-  stack.resolveConditions();
-  return stack;
+  const { env } = buildFoundation(flavor);
+  env.resolveConditions();
+  return env;
 }
 
 const fp = (r: Unstructured | undefined): JsonObject =>

@@ -1,10 +1,11 @@
-import { dynamodb } from '../../../src/platform/compose/components/dynamodb.js';
+import { Compute } from '../../../src/platform/compose/components/compute.js';
+import { Table } from '../../../src/platform/compose/components/dynamodb.js';
 import {
   API_EXECUTION_ARN_STATUS,
   DLQ,
   LAMBDA_CODE,
   functions,
-  serverless,
+  Serverless,
 } from '../../../src/platform/compose/components/serverless.js';
 import { flavors } from '../../../src/platform/compose/flavor.js';
 import { buildLambdaArtifact, type LambdaArtifact } from '../../../src/platform/lambda/index.js';
@@ -31,9 +32,10 @@ beforeAll(async () => {
 describe.each(flavors)('serverless (%s)', (flavor) => {
   let on: Rendered;
   const build = () =>
-    buildWith(flavor, (s) => {
-      dynamodb(s);
-      serverless(s, artifact);
+    buildWith(flavor, (f) => {
+      const table = new Table(f.env, 'dynamodb', f);
+      const compute = new Compute(f.env, 'compute', f);
+      new Serverless(f.env, 'serverless', { ...f, table, compute, artifact });
     });
   beforeAll(() => {
     on = renderStack(build(), { serverless: { enabled: true } }, { ids: { apiExecutionArn: executionArn } });

@@ -3,7 +3,9 @@
  * Auto Scaling Group of one in a private subnet, so a lost instance comes back by itself, from a
  * launch template that resolves the newest Amazon Linux 2023 AMI at launch.
  */
-import { sibling, type Stack } from '../resource.js';
+import type { Construct } from 'constructs';
+import { enabled } from '../conditions.js';
+import { sibling, StackComponent } from '../resource.js';
 import {
   AL2023_ARM64_AMI,
   encryptedRootVolume,
@@ -12,21 +14,37 @@ import {
   serviceRole,
   volumeTags,
 } from './compute.js';
-import { subnetsOfTier } from './network.js';
-import { SG_BASTION } from './security.js';
+import type { EnvironmentKey } from './encryption.js';
+import type { Network } from './network.js';
+import type { SecurityGroups } from './security.js';
 
-export const BASTION_ENABLED = 'spec.bastion.enabled == true';
-export const BASTION_ROLE = 'bastion-role';
-export const BASTION_INSTANCE_PROFILE = 'bastion-instance-profile';
-export const BASTION_LAUNCH_TEMPLATE = 'bastion-launch-template';
-export const BASTION_ASG = 'bastion-asg';
+const BASTION_ROLE = 'bastion-role';
+const BASTION_INSTANCE_PROFILE = 'bastion-instance-profile';
+const BASTION_LAUNCH_TEMPLATE = 'bastion-launch-template';
+const BASTION_ASG = 'bastion-asg';
 
-export function bastion(stack: Stack): void {
-  const when = BASTION_ENABLED;
-  serviceRole(stack, {
+export interface BastionProps {
+  /** The bastion runs in a private subnet. */
+  network: Network;
+  /** Encrypts its root volume. */
+  key: EnvironmentKey;
+  /** The bastion is in `securityGroups.bastion`. */
+  securityGroups: SecurityGroups;
+}
+
+/** An SSM-only bastion; exists when the claim enables it. */
+export class Bastion extends StackComponent {
+  constructor(scope: Construct, id: string, props: BastionProps) {
+    super(scope, id, 'bastion');
+    declareBastion(this, props);
+  }
+}
+
+function declareBastion(scope: Bastion, props: BastionProps): void {
+  const when = enabled.bastion;
+  serviceRole(scope, {
     name: BASTION_ROLE,
     part: 'bastion',
-    component: 'bastion',
     service: 'ec2.amazonaws.com',
     when,
     managedPolicies: ['AmazonSSMManagedInstanceCore'],
@@ -34,7 +52,7 @@ export function bastion(stack: Stack): void {
   });
 
   const volumes = volumeTags();
-  stack.add('bastion', {
+  scope.add({
     name: BASTION_LAUNCH_TEMPLATE,
     service: 'ec2',
     kind: 'LaunchTemplate',
@@ -45,9 +63,9 @@ export function bastion(stack: Stack): void {
       instanceType: 't4g.nano',
       updateDefaultVersion: true,
       iamInstanceProfile: { arnSelector: sibling(BASTION_INSTANCE_PROFILE) },
-      vpcSecurityGroupIdSelector: sibling(SG_BASTION),
+      vpcSecurityGroupIdSelector: sibling(props.securityGroups.bastion.name),
       metadataOptions: imdsV2,
-      blockDeviceMappings: encryptedRootVolume(8),
+      blockDeviceMappings: encryptedRootVolume(8, props.key),
       tagSpecifications: volumes.tagSpecifications,
     },
     awsName: { part: 'bastion', limit: 'launchTemplate', via: { parameter: 'name' } },
@@ -55,7 +73,7 @@ export function bastion(stack: Stack): void {
   });
 
   const tags = propagatedTags('bastion');
-  stack.add('bastion', {
+  scope.add({
     name: BASTION_ASG,
     service: 'autoscaling',
     kind: 'AutoscalingGroup',
@@ -64,7 +82,7 @@ export function bastion(stack: Stack): void {
       minSize: 1,
       maxSize: 1,
       desiredCapacity: 1,
-      vpcZoneIdentifierSelector: subnetsOfTier('private', 'primary'),
+      vpcZoneIdentifierSelector: props.network.subnets('private'),
       launchTemplate: { idSelector: sibling(BASTION_LAUNCH_TEMPLATE), version: '$Latest' },
       healthCheckType: 'EC2',
       healthCheckGracePeriod: 120,

@@ -5,21 +5,20 @@
  */
 import { asString, fromXr } from '../patches.js';
 import { arn, templated, type PolicyStatement } from '../policy.js';
-import { celEffective, celHas, sibling, type Stack } from '../resource.js';
+import type { Construct } from 'constructs';
+import { all, celHas, enabled } from '../conditions.js';
+import { sibling, StackComponent } from '../resource.js';
 import { serviceRole } from './compute.js';
-import { KMS_KEY_ARN_STATUS, logGroup } from './observability.js';
-import { bucket, bucketName, KMS_KEY } from './storage.js';
+import type { EnvironmentKey } from './encryption.js';
+import { logGroup } from './observability.js';
+import { Bucket } from './storage.js';
 
-export const TRAIL = 'trail';
-export const TRAIL_ENABLED = `${celEffective('spec.compliance.cloudTrail', 'cloudTrail')} == true`;
-export const CONFIG_ENABLED = `${celEffective('spec.compliance.config', 'config')} == true`;
-export const BUDGET_ENABLED = celHas('spec.compliance.budget');
+const TRAIL = 'trail';
 /** Config delivers snapshots at one of One_Hour, Three_Hours, Six_Hours, Twelve_Hours, TwentyFour_Hours. */
 export const CONFIG_DELIVERY_FREQUENCY = 'TwentyFour_Hours';
 
 const trailArn = 'arn:${partition}:cloudtrail:${region}:${account}:trail/${prefix}-trail';
 const trailLogGroup = '/envstack/${prefix}-trail';
-const and = (...c: string[]) => c.map((x) => `(${x})`).join(' && ');
 
 function cloudTrailBucketStatements(): PolicyStatement[] {
   const fromTrail = { 'aws:SourceArn': trailArn };
@@ -65,26 +64,24 @@ function configBucketStatements(): PolicyStatement[] {
   ];
 }
 
-export function cloudTrail(stack: Stack): void {
-  const when = TRAIL_ENABLED;
-  bucket(stack, {
+function cloudTrail(scope: Compliance, key: EnvironmentKey): void {
+  const when = enabled.cloudTrail;
+  const logs = new Bucket(scope, 'cloudtrail', {
     part: 'cloudtrail',
-    component: 'compliance',
-    encryption: 'kms',
+    key,
     when,
     expireObjects: true,
     statements: cloudTrailBucketStatements(),
   });
-  logGroup(stack, {
+  logGroup(scope, {
     name: 'log-group-trail',
-    component: 'compliance',
+    key,
     awsName: { part: 'trail', prefix: '/envstack/' },
     when,
   });
-  serviceRole(stack, {
+  serviceRole(scope, {
     name: 'trail-role',
     part: 'trail-logs',
-    component: 'compliance',
     service: 'cloudtrail.amazonaws.com',
     when,
     statements: [
@@ -96,7 +93,7 @@ export function cloudTrail(stack: Stack): void {
       },
     ],
   });
-  stack.add('compliance', {
+  scope.add({
     name: TRAIL,
     service: 'cloudtrail',
     kind: 'Trail',
@@ -106,8 +103,8 @@ export function cloudTrail(stack: Stack): void {
       includeGlobalServiceEvents: true,
       enableLogFileValidation: true,
       enableLogging: true,
-      s3BucketNameSelector: sibling(bucketName('cloudtrail')),
-      kmsKeyIdSelector: sibling(KMS_KEY),
+      s3BucketNameSelector: sibling(logs.bucket.name),
+      kmsKeyIdSelector: key.selector,
       cloudWatchLogsRoleArnSelector: sibling('trail-role'),
       eventSelector: [{ readWriteType: 'All', includeManagementEvents: true }],
     },
@@ -116,20 +113,18 @@ export function cloudTrail(stack: Stack): void {
   });
 }
 
-export function awsConfig(stack: Stack): void {
-  const when = CONFIG_ENABLED;
-  bucket(stack, {
+function awsConfig(scope: Compliance, key: EnvironmentKey): void {
+  const when = enabled.config;
+  const snapshots = new Bucket(scope, 'config', {
     part: 'config',
-    component: 'compliance',
-    encryption: 'kms',
+    key,
     when,
     expireObjects: true,
     statements: configBucketStatements(),
   });
-  serviceRole(stack, {
+  serviceRole(scope, {
     name: 'config-role',
     part: 'config',
-    component: 'compliance',
     service: 'config.amazonaws.com',
     when,
     managedPolicies: ['service-role/AWS_ConfigRole'],
@@ -151,7 +146,7 @@ export function awsConfig(stack: Stack): void {
       },
     ],
   });
-  stack.add('compliance', {
+  scope.add({
     name: 'config-recorder',
     service: 'configservice',
     kind: 'ConfigurationRecorder',
@@ -162,20 +157,20 @@ export function awsConfig(stack: Stack): void {
     },
     awsName: { part: 'config', limit: 'configRecorder', via: 'external-name' },
   });
-  stack.add('compliance', {
+  scope.add({
     name: 'config-delivery-channel',
     service: 'configservice',
     kind: 'DeliveryChannel',
     // Snapshots are encrypted with the CMK: wait for its ARN.
-    when: and(when, celHas(KMS_KEY_ARN_STATUS)),
+    when: all(when, celHas(key.arnStatus)),
     forProvider: {
-      s3BucketNameSelector: sibling(bucketName('config')),
+      s3BucketNameSelector: sibling(snapshots.bucket.name),
       snapshotDeliveryProperties: { deliveryFrequency: CONFIG_DELIVERY_FREQUENCY },
     },
     awsName: { part: 'config', limit: 'configRecorder', via: 'external-name' },
-    patches: [fromXr(KMS_KEY_ARN_STATUS, 'spec.forProvider.s3KmsKeyArn')],
+    patches: [fromXr(key.arnStatus, 'spec.forProvider.s3KmsKeyArn')],
   });
-  stack.add('compliance', {
+  scope.add({
     name: 'config-recorder-status',
     service: 'configservice',
     kind: 'AWSConfigurationRecorderStatus',
@@ -186,18 +181,18 @@ export function awsConfig(stack: Stack): void {
   });
 }
 
-export function budget(stack: Stack): void {
+function budget(scope: Compliance): void {
   const notification = (threshold: number, notificationType: 'ACTUAL' | 'FORECASTED') => ({
     comparisonOperator: 'GREATER_THAN',
     threshold,
     thresholdType: 'PERCENTAGE',
     notificationType,
   });
-  stack.add('compliance', {
+  scope.add({
     name: 'budget',
     service: 'budgets',
     kind: 'Budget',
-    when: BUDGET_ENABLED,
+    when: enabled.budget,
     forProvider: {
       budgetType: 'COST',
       timeUnit: 'MONTHLY',
@@ -213,8 +208,17 @@ export function budget(stack: Stack): void {
   });
 }
 
-export function compliance(stack: Stack): void {
-  cloudTrail(stack);
-  awsConfig(stack);
-  budget(stack);
+export interface ComplianceProps {
+  /** Encrypts the trail, its logs and the Config snapshots. */
+  key: EnvironmentKey;
+}
+
+/** CloudTrail, AWS Config and the cost budget, each per profile or claim. */
+export class Compliance extends StackComponent {
+  constructor(scope: Construct, id: string, props: ComplianceProps) {
+    super(scope, id, 'compliance');
+    cloudTrail(this, props.key);
+    awsConfig(this, props.key);
+    budget(this);
+  }
 }

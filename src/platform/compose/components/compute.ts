@@ -7,22 +7,22 @@ import type { JsonObject } from '../../../core/json.js';
 import { asString, fromEnv, fromXr, format, type Patch } from '../patches.js';
 import { ENV_PREFIX } from '../naming.js';
 import { arn, policyDocument, policyPatch, templated, type PolicyStatement } from '../policy.js';
-import { profileDefault, sibling, type Component, type ComposedResource, type Stack } from '../resource.js';
-import { subnetsOfTier } from './network.js';
-import { SG_APP } from './security.js';
-import { KMS_KEY } from './storage.js';
+import { Construct } from 'constructs';
+import type { Condition } from '../conditions.js';
+import { profileDefault, sibling, StackComponent, type ComposedResource } from '../resource.js';
+import type { EnvironmentKey } from './encryption.js';
+import type { Network } from './network.js';
+import type { SecurityGroups } from './security.js';
 import { appLogGroupName, appMetricNamespace, appUserDataScript, userDataPatch } from './userdata.js';
 
-export const APP_ROLE = 'app-role';
-export const APP_INSTANCE_PROFILE = 'app-instance-profile';
-export const APP_LAUNCH_TEMPLATE = 'app-launch-template';
-export const APP_ASG = 'app-asg';
-export const TARGET_GROUP = 'target-group';
-/** AWS name part of the app ASG: alarms and dashboards find it as `<prefix>-app`. */
-export const APP_ASG_PART = 'app';
+const APP_ROLE = 'app-role';
+const APP_INSTANCE_PROFILE = 'app-instance-profile';
+const APP_LAUNCH_TEMPLATE = 'app-launch-template';
+const APP_ASG = 'app-asg';
+const APP_ASG_PART = 'app';
 
 /** The app launch template's newest version, reported to the XR so that a change rolls the ASG. */
-export const APP_LAUNCH_TEMPLATE_VERSION_STATUS = 'status.ids.appLaunchTemplateVersion';
+const APP_LAUNCH_TEMPLATE_VERSION_STATUS = 'status.ids.appLaunchTemplateVersion';
 
 export const AL2023_ARM64_AMI =
   'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64';
@@ -32,10 +32,9 @@ export interface ServiceRoleProps {
   name: string;
   /** AWS name part (IAM names are account-global). */
   part: string;
-  component: Component;
   /** The AWS service that assumes the role, e.g. `ec2.amazonaws.com`. */
   service: string;
-  when?: string;
+  when?: Condition;
   /** AWS managed policies by name, e.g. `AmazonSSMManagedInstanceCore` or `service-role/AWS_ConfigRole`. */
   managedPolicies?: string[];
   /** The inline policy (least privilege, ARNs in token form). */
@@ -43,10 +42,13 @@ export interface ServiceRoleProps {
   instanceProfile?: boolean;
 }
 
-/** An IAM role a service assumes, with its inline policy, managed policy attachments and instance profile. */
-export function serviceRole(stack: Stack, props: ServiceRoleProps): ComposedResource {
-  const { name, part, component, when } = props;
-  const role = stack.add(component, {
+/**
+ * An IAM role a service assumes, with its inline policy, managed policy attachments and instance
+ * profile, declared in the enclosing component.
+ */
+export function serviceRole(scope: StackComponent, props: ServiceRoleProps): ComposedResource {
+  const { name, part, when } = props;
+  const role = scope.add({
     name,
     service: 'iam',
     kind: 'Role',
@@ -61,7 +63,7 @@ export function serviceRole(stack: Stack, props: ServiceRoleProps): ComposedReso
     awsName: { part, limit: 'iamRole', via: 'external-name' },
   });
   if (props.statements?.length) {
-    stack.add(component, {
+    scope.add({
       name: `${name}-policy`,
       service: 'iam',
       kind: 'RolePolicy',
@@ -76,7 +78,7 @@ export function serviceRole(stack: Stack, props: ServiceRoleProps): ComposedReso
       .replace(/^.*\//, '')
       .replace(/[^A-Za-z0-9]+/g, '-')
       .toLowerCase();
-    stack.add(component, {
+    scope.add({
       name: `${name}-${short}`,
       service: 'iam',
       kind: 'RolePolicyAttachment',
@@ -86,7 +88,7 @@ export function serviceRole(stack: Stack, props: ServiceRoleProps): ComposedReso
     });
   }
   if (props.instanceProfile) {
-    stack.add(component, {
+    scope.add({
       name: name.replace(/-role$/, '-instance-profile'),
       service: 'iam',
       kind: 'InstanceProfile',
@@ -106,7 +108,7 @@ export const imdsV2 = {
   instanceMetadataTags: 'disabled',
 };
 
-export function encryptedRootVolume(sizeGiB: number): JsonObject[] {
+export function encryptedRootVolume(sizeGiB: number, key: EnvironmentKey): JsonObject[] {
   return [
     {
       deviceName: '/dev/xvda',
@@ -114,7 +116,7 @@ export function encryptedRootVolume(sizeGiB: number): JsonObject[] {
         volumeType: 'gp3',
         volumeSize: sizeGiB,
         encrypted: 'true',
-        kmsKeyIdSelector: sibling(KMS_KEY),
+        kmsKeyIdSelector: key.selector,
         deleteOnTermination: 'true',
       },
     },
@@ -149,12 +151,51 @@ export function propagatedTags(name: string): { tag: JsonObject[]; patches: Patc
   };
 }
 
-export function compute(stack: Stack): void {
+export interface ComputeProps {
+  /** The instances run in the private subnets. */
+  network: Network;
+  /** Encrypts the root volumes. */
+  key: EnvironmentKey;
+  /** The instances are in `securityGroups.app`. */
+  securityGroups: SecurityGroups;
+}
+
+/** The app tier: role, launch template, Auto Scaling Group and its scaling policy. */
+export class Compute extends StackComponent {
+  /** The app instances' Auto Scaling Group. */
+  readonly asg: ComposedResource;
+  /** AWS name part of the ASG: metrics, alarms and dashboards find it as `<prefix>-app`. */
+  readonly asgPart = APP_ASG_PART;
+  private readonly group: Construct;
+
+  constructor(scope: Construct, id: string, props: ComputeProps) {
+    super(scope, id, 'compute');
+    [this.asg, this.group] = declareCompute(this, props);
+  }
+
+  /** Registers the app instances with a load balancer's target group. */
+  attachToTargetGroup(targetGroup: ComposedResource): void {
+    this.add(
+      {
+        name: `${APP_ASG}-target-group`,
+        service: 'autoscaling',
+        kind: 'Attachment',
+        forProvider: {
+          autoscalingGroupNameSelector: sibling(this.asg.name),
+          lbTargetGroupArnSelector: sibling(targetGroup.name),
+        },
+      },
+      this.group,
+    );
+  }
+}
+
+/** Declares the app tier; the ASG goes under a construct of its own, where attachments join it later. */
+function declareCompute(scope: Compute, props: ComputeProps): [ComposedResource, Construct] {
   const logGroup = appLogGroupName('${prefix}');
-  serviceRole(stack, {
+  serviceRole(scope, {
     name: APP_ROLE,
     part: 'app',
-    component: 'compute',
     service: 'ec2.amazonaws.com',
     managedPolicies: ['AmazonSSMManagedInstanceCore'],
     instanceProfile: true,
@@ -177,7 +218,7 @@ export function compute(stack: Stack): void {
   });
 
   const volumes = volumeTags();
-  stack.add('compute', {
+  scope.add({
     name: APP_LAUNCH_TEMPLATE,
     service: 'ec2',
     kind: 'LaunchTemplate',
@@ -186,9 +227,9 @@ export function compute(stack: Stack): void {
       imageId: AL2023_ARM64_AMI,
       updateDefaultVersion: true,
       iamInstanceProfile: { arnSelector: sibling(APP_INSTANCE_PROFILE) },
-      vpcSecurityGroupIdSelector: sibling(SG_APP),
+      vpcSecurityGroupIdSelector: sibling(props.securityGroups.app.name),
       metadataOptions: imdsV2,
-      blockDeviceMappings: encryptedRootVolume(20),
+      blockDeviceMappings: encryptedRootVolume(20, props.key),
       monitoring: { enabled: true },
       ebsOptimized: 'true',
       tagSpecifications: volumes.tagSpecifications,
@@ -203,52 +244,46 @@ export function compute(stack: Stack): void {
   });
 
   const tags = propagatedTags(APP_ASG_PART);
-  stack.add('compute', {
-    name: APP_ASG,
-    service: 'autoscaling',
-    kind: 'AutoscalingGroup',
-    forProvider: {
-      vpcZoneIdentifierSelector: subnetsOfTier('private', 'primary'),
-      launchTemplate: { idSelector: sibling(APP_LAUNCH_TEMPLATE), version: '$Latest' },
-      healthCheckType: 'ELB',
-      healthCheckGracePeriod: 300,
-      defaultInstanceWarmup: 300,
-      instanceRefresh: {
-        strategy: 'Rolling',
-        preferences: { minHealthyPercentage: 50, instanceWarmup: '300' },
+  const group = new Construct(scope, 'group');
+  const asg = scope.add(
+    {
+      name: APP_ASG,
+      service: 'autoscaling',
+      kind: 'AutoscalingGroup',
+      forProvider: {
+        vpcZoneIdentifierSelector: props.network.subnets('private'),
+        launchTemplate: { idSelector: sibling(APP_LAUNCH_TEMPLATE), version: '$Latest' },
+        healthCheckType: 'ELB',
+        healthCheckGracePeriod: 300,
+        defaultInstanceWarmup: 300,
+        instanceRefresh: {
+          strategy: 'Rolling',
+          preferences: { minHealthyPercentage: 50, instanceWarmup: '300' },
+        },
+        metricsGranularity: '1Minute',
+        enabledMetrics: ['GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupMaxSize', 'GroupMinSize'],
+        terminationPolicies: ['OldestLaunchTemplate', 'Default'],
+        tag: tags.tag,
       },
-      metricsGranularity: '1Minute',
-      enabledMetrics: ['GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupMaxSize', 'GroupMinSize'],
-      terminationPolicies: ['OldestLaunchTemplate', 'Default'],
-      tag: tags.tag,
+      awsName: { part: APP_ASG_PART, limit: 'asg', via: 'external-name' },
+      patches: [
+        ...profileDefault('minSize', 'spec.compute.minSize', 'spec.forProvider.minSize'),
+        ...profileDefault('maxSize', 'spec.compute.maxSize', 'spec.forProvider.maxSize'),
+        // Only at creation: afterwards the scaling policy owns the desired capacity.
+        ...profileDefault(
+          'desiredCapacity',
+          'spec.compute.desiredCapacity',
+          'spec.initProvider.desiredCapacity',
+        ),
+        // A pinned version (instead of $Latest) makes a new launch template version start an instance refresh.
+        fromXr(APP_LAUNCH_TEMPLATE_VERSION_STATUS, 'spec.forProvider.launchTemplate.version', [asString]),
+        ...tags.patches,
+      ],
     },
-    awsName: { part: APP_ASG_PART, limit: 'asg', via: 'external-name' },
-    patches: [
-      ...profileDefault('minSize', 'spec.compute.minSize', 'spec.forProvider.minSize'),
-      ...profileDefault('maxSize', 'spec.compute.maxSize', 'spec.forProvider.maxSize'),
-      // Only at creation: afterwards the scaling policy owns the desired capacity.
-      ...profileDefault(
-        'desiredCapacity',
-        'spec.compute.desiredCapacity',
-        'spec.initProvider.desiredCapacity',
-      ),
-      // A pinned version (instead of $Latest) makes a new launch template version start an instance refresh.
-      fromXr(APP_LAUNCH_TEMPLATE_VERSION_STATUS, 'spec.forProvider.launchTemplate.version', [asString]),
-      ...tags.patches,
-    ],
-  });
+    group,
+  );
 
-  stack.add('compute', {
-    name: `${APP_ASG}-target-group`,
-    service: 'autoscaling',
-    kind: 'Attachment',
-    forProvider: {
-      autoscalingGroupNameSelector: sibling(APP_ASG),
-      lbTargetGroupArnSelector: sibling(TARGET_GROUP),
-    },
-  });
-
-  stack.add('compute', {
+  scope.add({
     name: `${APP_ASG}-cpu-scaling`,
     service: 'autoscaling',
     kind: 'Policy',
@@ -263,4 +298,5 @@ export function compute(stack: Stack): void {
     },
     awsName: { part: 'app-cpu', limit: 'asg', via: 'external-name' },
   });
+  return [asg, group];
 }

@@ -8,8 +8,7 @@
 import {
   databaseEngines,
   defaultEngineVersion,
-  environments,
-  profiles,
+  instanceClassTable,
   profileTable,
   type DatabaseEngine,
 } from '../../api/profiles.js';
@@ -25,34 +24,31 @@ import {
   type Patch,
 } from '../patches.js';
 import { templated } from '../policy.js';
+import type { Construct } from 'constructs';
+import { and, enabled, engine, type Condition } from '../conditions.js';
 import {
-  celEffective,
   profileDefault,
   sibling,
+  StackComponent,
   type ComposedResource,
   type Placement,
-  type Stack,
 } from '../resource.js';
-import { subnetsOfTier } from './network.js';
-import { and, DATABASE_ENABLED, databasePorts, SG_DB } from './security.js';
-import { KMS_KEY } from './storage.js';
+import type { EnvironmentKey } from './encryption.js';
+import { subnetsOfTier, type Network } from './network.js';
+import { databasePorts, type SecurityGroups } from './security.js';
 
-export const DB_SUBNET_GROUP = 'db-subnet-group';
-export const DB_PARAMETER_GROUP = 'db-parameter-group';
-export const DB_CLUSTER_PARAMETER_GROUP = 'db-cluster-parameter-group';
-export const DB_MONITORING_ROLE = 'db-monitoring-role';
-export const DB_INSTANCE = 'db-instance';
-export const DB_CLUSTER = 'db-cluster';
-export const dbClusterInstance = (n: 1 | 2) => `db-cluster-instance-${n}`;
+const DB_SUBNET_GROUP = 'db-subnet-group';
+const DB_PARAMETER_GROUP = 'db-parameter-group';
+const DB_CLUSTER_PARAMETER_GROUP = 'db-cluster-parameter-group';
+const DB_MONITORING_ROLE = 'db-monitoring-role';
+const DB_INSTANCE = 'db-instance';
+const DB_CLUSTER = 'db-cluster';
+const dbClusterInstance = (n: 1 | 2) => `db-cluster-instance-${n}`;
 
 /** XR status field holding the primary database's (instance or cluster) ARN, for the DR replica. */
-export const DATABASE_ARN_STATUS = 'status.ids.databaseArn';
-export const MASTER_USERNAME = 'dbadmin';
-export const DATABASE_NAME = 'app';
-
-export const IS_POSTGRES = "spec.database.engine == 'postgres'";
-export const IS_AURORA = "spec.database.engine != 'postgres'";
-export const MULTI_AZ = `${celEffective('spec.database.multiAz', 'dbMultiAz')} == true`;
+const DATABASE_ARN_STATUS = 'status.ids.databaseArn';
+const MASTER_USERNAME = 'dbadmin';
+const DATABASE_NAME = 'app';
 
 /** `<engine><version>` → parameter group family: postgres16, aurora-postgresql16, aurora-mysql8.0. */
 const FAMILY = '^(postgres[0-9]+|aurora-postgresql[0-9]+|aurora-mysql[0-9]+\\.[0-9]+)';
@@ -64,7 +60,7 @@ export function parameterGroupFamily(engine: DatabaseEngine, version: string): s
 }
 
 /** The family from the default version by engine, then from the claim's version when given. */
-export function familyPatches(): Patch[] {
+function familyPatches(): Patch[] {
   const defaults = Object.fromEntries(
     databaseEngines.map((e) => [e, parameterGroupFamily(e, defaultEngineVersion[e])]),
   );
@@ -89,18 +85,13 @@ export function engineVersionPatches(): Patch[] {
 
 /** The profile's class for the environment and engine, overridden by the claim. */
 export function instanceClassPatches(): Patch[] {
-  const table = Object.fromEntries(
-    environments.flatMap((env) =>
-      databaseEngines.map((e) => [`${env}/${e}`, profiles[env].dbInstanceClass[e]]),
-    ),
-  );
   return [
     combine(
       'CombineFromComposite',
       ['spec.environment', 'spec.database.engine'],
       '%s/%s',
       'spec.forProvider.instanceClass',
-      [mapTransform(table)],
+      [mapTransform(instanceClassTable())],
     ),
     fromXr('spec.database.instanceClass', 'spec.forProvider.instanceClass'),
   ];
@@ -149,15 +140,14 @@ const parameters: Record<DatabaseEngine, Array<{ name: string; value: string; ap
 
 export interface DbPlacement {
   placement: Placement;
-  when?: string;
+  when?: Condition;
 }
 
 const prefixOf = (placement: Placement) => (placement === 'dr' ? 'dr-' : '');
-const componentOf = (placement: Placement) => (placement === 'dr' ? 'dr' : 'database');
 
-export function dbSubnetGroup(stack: Stack, { placement, when }: DbPlacement): ComposedResource {
+export function dbSubnetGroup(scope: StackComponent, { placement, when }: DbPlacement): ComposedResource {
   const p = prefixOf(placement);
-  return stack.add(componentOf(placement), {
+  return scope.add({
     name: `${p}${DB_SUBNET_GROUP}`,
     service: 'rds',
     kind: 'SubnetGroup',
@@ -171,28 +161,31 @@ export function dbSubnetGroup(stack: Stack, { placement, when }: DbPlacement): C
   });
 }
 
-export function dbParameterGroup(stack: Stack, { placement, when }: DbPlacement): ComposedResource {
+export function dbParameterGroup(scope: StackComponent, { placement, when }: DbPlacement): ComposedResource {
   const p = prefixOf(placement);
-  return stack.add(componentOf(placement), {
+  return scope.add({
     name: `${p}${DB_PARAMETER_GROUP}`,
     service: 'rds',
     kind: 'ParameterGroup',
     placement,
-    when: and(when, IS_POSTGRES),
+    when: and(when, engine.postgres),
     forProvider: { description: 'envstack PostgreSQL parameters', parameter: parameters.postgres },
     awsName: { part: `${p}db`, limit: 'dbParameterGroup', via: 'external-name' },
     patches: familyPatches(),
   });
 }
 
-export function dbClusterParameterGroup(stack: Stack, { placement, when }: DbPlacement): ComposedResource {
+export function dbClusterParameterGroup(
+  scope: StackComponent,
+  { placement, when }: DbPlacement,
+): ComposedResource {
   const p = prefixOf(placement);
-  return stack.add(componentOf(placement), {
+  return scope.add({
     name: `${p}${DB_CLUSTER_PARAMETER_GROUP}`,
     service: 'rds',
     kind: 'ClusterParameterGroup',
     placement,
-    when: and(when, IS_AURORA),
+    when: and(when, engine.aurora),
     forProvider: { description: 'envstack Aurora cluster parameters' },
     awsName: { part: `${p}db-cluster`, limit: 'dbParameterGroup', via: 'external-name' },
     patches: [
@@ -216,8 +209,8 @@ const monitoringTrust = {
 };
 
 /** Enhanced monitoring: RDS (in any region) assumes this role to ship OS metrics to CloudWatch Logs. */
-function monitoringRole(stack: Stack, when: string): ComposedResource {
-  const role = stack.add('database', {
+function monitoringRole(scope: StackComponent, when: string): ComposedResource {
+  const role = scope.add({
     name: DB_MONITORING_ROLE,
     service: 'iam',
     kind: 'Role',
@@ -226,7 +219,7 @@ function monitoringRole(stack: Stack, when: string): ComposedResource {
     awsName: { part: 'rds-monitoring', limit: 'iamRole', via: 'external-name' },
     templates: [templated(JSON.stringify(monitoringTrust), 'spec.forProvider.assumeRolePolicy')],
   });
-  stack.add('database', {
+  scope.add({
     name: `${DB_MONITORING_ROLE}-policy`,
     service: 'iam',
     kind: 'RolePolicyAttachment',
@@ -254,8 +247,10 @@ const common = {
   monitoringRoleArnSelector: sibling(DB_MONITORING_ROLE),
 };
 
-function rdsPostgres(stack: Stack, when: string): ComposedResource {
-  const claim = stack.flavor === 'claim';
+function rdsPostgres(scope: Database, when: string, props: DatabaseProps): ComposedResource {
+  const claim = scope.stack.flavor === 'claim';
+  const key = sibling(props.key.key.name);
+  const sg = sibling(props.securityGroups.db.name);
   const connection: ConnectionDetail[] = [
     { name: 'host', type: 'FromFieldPath', fromFieldPath: 'status.atProvider.address' },
     { name: 'port', type: 'FromFieldPath', fromFieldPath: 'status.atProvider.port' },
@@ -266,7 +261,7 @@ function rdsPostgres(stack: Stack, when: string): ComposedResource {
       fromFieldPath: 'status.atProvider.masterUserSecret[0].secretArn',
     },
   ];
-  return stack.add('database', {
+  return scope.add({
     name: DB_INSTANCE,
     service: 'rds',
     kind: 'Instance',
@@ -277,14 +272,14 @@ function rdsPostgres(stack: Stack, when: string): ComposedResource {
       dbName: DATABASE_NAME,
       username: MASTER_USERNAME,
       manageMasterUserPassword: true,
-      masterUserSecretKmsKeyIdSelector: sibling(KMS_KEY),
+      masterUserSecretKmsKeyIdSelector: key,
       port: databasePorts.postgres,
       storageType: 'gp3',
       storageEncrypted: true,
-      kmsKeyIdSelector: sibling(KMS_KEY),
+      kmsKeyIdSelector: key,
       dbSubnetGroupNameSelector: sibling(DB_SUBNET_GROUP),
       parameterGroupNameSelector: sibling(DB_PARAMETER_GROUP),
-      vpcSecurityGroupIdSelector: sibling(SG_DB),
+      vpcSecurityGroupIdSelector: sg,
       enabledCloudwatchLogsExports: logExports.postgres,
       ...common,
     },
@@ -309,8 +304,10 @@ function rdsPostgres(stack: Stack, when: string): ComposedResource {
   });
 }
 
-function aurora(stack: Stack, when: string): ComposedResource[] {
-  const claim = stack.flavor === 'claim';
+function aurora(scope: Database, when: string, props: DatabaseProps): ComposedResource[] {
+  const claim = scope.stack.flavor === 'claim';
+  const key = sibling(props.key.key.name);
+  const sg = sibling(props.securityGroups.db.name);
   const connection: ConnectionDetail[] = [
     { name: 'host', type: 'FromFieldPath', fromFieldPath: 'status.atProvider.endpoint' },
     { name: 'port', type: 'FromFieldPath', fromFieldPath: 'status.atProvider.port' },
@@ -321,7 +318,7 @@ function aurora(stack: Stack, when: string): ComposedResource[] {
       fromFieldPath: 'status.atProvider.masterUserSecret[0].secretArn',
     },
   ];
-  const cluster = stack.add('database', {
+  const cluster = scope.add({
     name: DB_CLUSTER,
     service: 'rds',
     kind: 'Cluster',
@@ -332,12 +329,12 @@ function aurora(stack: Stack, when: string): ComposedResource[] {
       databaseName: DATABASE_NAME,
       masterUsername: MASTER_USERNAME,
       manageMasterUserPassword: true,
-      masterUserSecretKmsKeyIdSelector: sibling(KMS_KEY),
+      masterUserSecretKmsKeyIdSelector: key,
       storageEncrypted: true,
-      kmsKeyIdSelector: sibling(KMS_KEY),
+      kmsKeyIdSelector: key,
       dbSubnetGroupNameSelector: sibling(DB_SUBNET_GROUP),
       dbClusterParameterGroupNameSelector: sibling(DB_CLUSTER_PARAMETER_GROUP),
-      vpcSecurityGroupIdSelector: sibling(SG_DB),
+      vpcSecurityGroupIdSelector: sg,
       copyTagsToSnapshot: true,
     },
     awsName: { part: 'db', limit: 'rdsIdentifier', via: 'external-name' },
@@ -361,11 +358,11 @@ function aurora(stack: Stack, when: string): ComposedResource[] {
     ...(claim ? { connectionDetails: connection } : {}),
   });
   const instances = ([1, 2] as const).map((n) =>
-    stack.add('database', {
+    scope.add({
       name: dbClusterInstance(n),
       service: 'rds',
       kind: 'ClusterInstance',
-      when: n === 1 ? when : and(when, MULTI_AZ),
+      when: n === 1 ? when : and(when, enabled.multiAz),
       forProvider: {
         clusterIdentifierSelector: sibling(DB_CLUSTER),
         dbSubnetGroupNameSelector: sibling(DB_SUBNET_GROUP),
@@ -381,28 +378,49 @@ function aurora(stack: Stack, when: string): ComposedResource[] {
       ],
     }),
   );
-  for (const i of instances) stack.usage(cluster, i);
+  for (const i of instances) scope.usage(cluster, i);
   return [cluster, ...instances];
 }
 
-/** Call after security() and encryption(): the database uses sg-db and the environment key. */
-export function database(stack: Stack): void {
-  const when = DATABASE_ENABLED;
-  const subnets = dbSubnetGroup(stack, { placement: 'primary', when });
-  const params = dbParameterGroup(stack, { placement: 'primary', when });
-  const clusterParams = dbClusterParameterGroup(stack, { placement: 'primary', when });
-  monitoringRole(stack, when);
+export interface DatabaseProps {
+  /** The database lives in the isolated subnets. */
+  network: Network;
+  /** Encrypts storage and the master password's secret. */
+  key: EnvironmentKey;
+  /** The database takes its port from the app and Lambdas through `securityGroups.db`. */
+  securityGroups: SecurityGroups;
+}
 
-  const instance = rdsPostgres(stack, and(when, IS_POSTGRES) as string);
-  const [cluster] = aurora(stack, and(when, IS_AURORA) as string);
+/** RDS PostgreSQL or Aurora, by the claim's engine; exists when the claim enables the database. */
+export class Database extends StackComponent {
+  /** The RDS instance (engine postgres). */
+  readonly instance: ComposedResource;
+  /** The Aurora cluster (the other engines). */
+  readonly cluster: ComposedResource;
+  /** The enhanced monitoring role, which a replica uses too. */
+  readonly monitoringRole: ComposedResource;
+  /** XR status field holding the ARN of the instance or cluster. */
+  readonly arnStatus = DATABASE_ARN_STATUS;
 
-  for (const [db, parameterGroup] of [
-    [instance, params],
-    [cluster, clusterParams],
-  ] as const) {
-    stack.usage(stack.get(KMS_KEY), db);
-    stack.usage(subnets, db);
-    stack.usage(parameterGroup, db);
-    stack.usage(stack.get(SG_DB), db);
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id, 'database');
+    const when = enabled.database;
+    const subnets = dbSubnetGroup(this, { placement: 'primary', when });
+    const params = dbParameterGroup(this, { placement: 'primary', when });
+    const clusterParams = dbClusterParameterGroup(this, { placement: 'primary', when });
+    this.monitoringRole = monitoringRole(this, when);
+
+    this.instance = rdsPostgres(this, and(when, engine.postgres), props);
+    [this.cluster] = aurora(this, and(when, engine.aurora), props);
+
+    for (const [db, parameterGroup] of [
+      [this.instance, params],
+      [this.cluster, clusterParams],
+    ] as const) {
+      this.usage(props.key.key, db);
+      this.usage(subnets, db);
+      this.usage(parameterGroup, db);
+      this.usage(props.securityGroups.db, db);
+    }
   }
 }

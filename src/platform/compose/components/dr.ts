@@ -4,74 +4,81 @@
  * for RDS, a global cluster with a secondary cluster for Aurora). IAM and S3 names are global, so
  * everything here carries a `dr-` part.
  */
+import type { Construct } from 'constructs';
+import { and, celHas, enabled, engine } from '../conditions.js';
 import { namePatch } from '../naming.js';
 import { fromXr, mapTransform, toXr } from '../patches.js';
 import { arn, policyDocument, policyPatch, type PolicyStatement } from '../policy.js';
-import { celHas, profileDefault, sibling, type ComposedResource, type Stack } from '../resource.js';
+import { profileDefault, sibling, StackComponent, type ComposedResource } from '../resource.js';
 import {
-  DATABASE_ARN_STATUS,
-  DB_CLUSTER,
-  DB_INSTANCE,
-  DB_MONITORING_ROLE,
   dbClusterParameterGroup,
   dbParameterGroup,
   dbSubnetGroup,
   engineVersionPatches,
   instanceClassPatches,
-  IS_AURORA,
-  IS_POSTGRES,
   logExports,
   protectionPatches,
+  type Database,
 } from './database.js';
-import { kmsKey } from './encryption.js';
-import { network, zoneCondition, zones } from './network.js';
-import { and, DATABASE_ENABLED, databasePortPatches, securityGroup, securityGroupRule } from './security.js';
-import { bucket, bucketName, DR_KMS_KEY, logDeliveryStatements } from './storage.js';
+import { EnvironmentKey } from './encryption.js';
+import { Network, zoneCondition, zones } from './network.js';
+import { databasePortPatches, securityGroup, securityGroupRule } from './security.js';
+import { Bucket, logDeliveryStatements } from './storage.js';
 
-export const DR_ENABLED = 'spec.dr.enabled == true';
-export const DR_REPLICA = and(DR_ENABLED, "spec.dr.database == 'replica'", DATABASE_ENABLED) as string;
+const DR_ENABLED = enabled.dr;
+const DR_REPLICA = and(DR_ENABLED, "spec.dr.database == 'replica'", enabled.database);
 
-/** Primary buckets whose objects are replicated to the DR region, when the stack composes them. */
-export const REPLICATED_BUCKETS = ['logs', 'artifacts'] as const;
+const DR_REPLICATION_ROLE = 'dr-replication-role';
+const DR_PEERING = 'dr-peering';
+const DR_SG_DB = 'dr-sg-db';
+const DR_DB_REPLICA = 'dr-db-replica';
+const DB_GLOBAL_CLUSTER = 'db-global-cluster';
+const DR_DB_CLUSTER = 'dr-db-cluster';
+const GLOBAL_CLUSTER_ARN_STATUS = 'status.ids.globalClusterArn';
 
-export const DR_REPLICATION_ROLE = 'dr-replication-role';
-export const DR_PEERING = 'dr-peering';
-export const DR_SG_DB = 'dr-sg-db';
-export const DR_DB_REPLICA = 'dr-db-replica';
-export const DB_GLOBAL_CLUSTER = 'db-global-cluster';
-export const DR_DB_CLUSTER = 'dr-db-cluster';
-export const DR_KMS_KEY_ARN_STATUS = 'status.ids.drKmsKeyArn';
-export const GLOBAL_CLUSTER_ARN_STATUS = 'status.ids.globalClusterArn';
+export interface DisasterRecoveryProps {
+  /** The primary network, peered with the DR one. */
+  network: Network;
+  /** The primary database, copied by a cross-region replica or a global cluster. */
+  database: Database;
+  /** The primary log bucket, replicated to the DR log bucket. */
+  logs: Bucket;
+  /** Further primary buckets replicated to a DR copy of their own. */
+  replicate?: Bucket[];
+}
 
-/** Call last: after network, encryption, storage, security and database. */
-export function dr(stack: Stack): void {
-  network(stack, { placement: 'dr', minimal: true, extraWhen: DR_ENABLED });
-  kmsKey(stack, 'dr', DR_ENABLED);
-  bucket(stack, {
-    part: 'dr-logs',
-    component: 'dr',
-    placement: 'dr',
-    when: DR_ENABLED,
-    encryption: 'kms',
-    expireObjects: true,
-    statements: logDeliveryStatements('dr-logs'),
-  });
-  const replicated = REPLICATED_BUCKETS.filter((part) =>
-    stack.resources.some((r) => r.name === bucketName(part)),
-  );
-  for (const part of replicated) {
-    if (part !== 'logs')
-      bucket(stack, {
-        part: `dr-${part}`,
-        component: 'dr',
-        placement: 'dr',
-        when: DR_ENABLED,
-        encryption: 'kms',
-      });
+/** The DR region's network, key, bucket replicas and database copy; exists when the claim enables DR. */
+export class DisasterRecovery extends StackComponent {
+  readonly network: Network;
+  readonly key: EnvironmentKey;
+
+  constructor(scope: Construct, id: string, props: DisasterRecoveryProps) {
+    super(scope, id, 'dr');
+    this.network = new Network(this, 'network', { placement: 'dr', minimal: true, when: DR_ENABLED });
+    this.key = new EnvironmentKey(this, 'key', { placement: 'dr', when: DR_ENABLED });
+    const logs = new Bucket(this, 'logs', {
+      part: 'dr-logs',
+      key: this.key,
+      when: DR_ENABLED,
+      expireObjects: true,
+      statements: logDeliveryStatements('dr-logs'),
+    });
+    this.network.addFlowLogs(logs);
+    const copies: Array<[Bucket, Bucket]> = [
+      [props.logs, logs],
+      ...(props.replicate ?? []).map((source): [Bucket, Bucket] => [
+        source,
+        new Bucket(this, `copy-${source.part}`, {
+          part: `dr-${source.part}`,
+          key: this.key,
+          when: DR_ENABLED,
+        }),
+      ]),
+    ];
+    replication(this, copies);
+    peering(this, props.network);
+    replicaDatabase(this, props.database);
   }
-  if (replicated.length > 0) replication(stack, replicated);
-  peering(stack);
-  replicaDatabase(stack);
 }
 
 /** S3 may read the primary buckets and write their DR copies, decrypting and encrypting with the two keys. */
@@ -124,8 +131,10 @@ function replicationStatements(parts: readonly string[]): PolicyStatement[] {
   ];
 }
 
-function replication(stack: Stack, parts: readonly string[]): void {
-  stack.add('dr', {
+/** Replicates each source bucket to its DR copy. */
+function replication(scope: DisasterRecovery, copies: ReadonlyArray<[Bucket, Bucket]>): void {
+  const parts = copies.map(([source]) => source.part);
+  scope.add({
     name: DR_REPLICATION_ROLE,
     service: 'iam',
     kind: 'Role',
@@ -142,7 +151,7 @@ function replication(stack: Stack, parts: readonly string[]): void {
     },
     awsName: { part: 'dr-s3-replication', limit: 'iamRole', via: 'external-name' },
   });
-  stack.add('dr', {
+  scope.add({
     name: `${DR_REPLICATION_ROLE}-policy`,
     service: 'iam',
     kind: 'RolePolicy',
@@ -151,15 +160,15 @@ function replication(stack: Stack, parts: readonly string[]): void {
     awsName: { part: 'dr-s3-replication', limit: 'iamPolicy', via: 'external-name' },
     templates: [policyPatch(policyDocument(replicationStatements(parts)), 'spec.forProvider.policy')],
   });
-  for (const part of parts) {
-    stack.add('dr', {
-      name: `${bucketName(part)}-replication`,
+  for (const [source, copy] of copies) {
+    scope.add({
+      name: `${source.bucket.name}-replication`,
       service: 's3',
       kind: 'BucketReplicationConfiguration',
       // The replica key must be given by ARN, which only the observed DR key reports.
-      when: and(DR_ENABLED, celHas(DR_KMS_KEY_ARN_STATUS)),
+      when: and(DR_ENABLED, celHas(scope.key.arnStatus)),
       forProvider: {
-        bucketSelector: sibling(bucketName(part)),
+        bucketSelector: sibling(source.bucket.name),
         roleSelector: sibling(DR_REPLICATION_ROLE),
         rule: [
           {
@@ -168,13 +177,13 @@ function replication(stack: Stack, parts: readonly string[]): void {
             filter: { prefix: '' },
             deleteMarkerReplication: { status: 'Enabled' },
             sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
-            destination: { bucketSelector: sibling(bucketName(`dr-${part}`)), storageClass: 'STANDARD_IA' },
+            destination: { bucketSelector: sibling(copy.bucket.name), storageClass: 'STANDARD_IA' },
           },
         ],
       },
       patches: [
         fromXr(
-          DR_KMS_KEY_ARN_STATUS,
+          scope.key.arnStatus,
           'spec.forProvider.rule[0].destination.encryptionConfiguration.replicaKmsKeyId',
         ),
       ],
@@ -183,16 +192,20 @@ function replication(stack: Stack, parts: readonly string[]): void {
 }
 
 /** The app (primary private subnets) reaches the DR database (DR isolated subnets), and back. */
-function peering(stack: Stack): void {
-  stack.add('dr', {
+function peering(scope: DisasterRecovery, primary: Network): void {
+  scope.add({
     name: DR_PEERING,
     service: 'ec2',
     kind: 'VPCPeeringConnection',
     when: DR_ENABLED,
-    forProvider: { vpcIdSelector: sibling('vpc'), peerVpcIdSelector: sibling('dr-vpc'), autoAccept: false },
+    forProvider: {
+      vpcIdSelector: sibling(primary.vpc.name),
+      peerVpcIdSelector: sibling(scope.network.vpc.name),
+      autoAccept: false,
+    },
     patches: [fromXr('spec.dr.region', 'spec.forProvider.peerRegion')],
   });
-  stack.add('dr', {
+  scope.add({
     name: `${DR_PEERING}-accepter`,
     service: 'ec2',
     kind: 'VPCPeeringConnectionAccepter',
@@ -201,90 +214,87 @@ function peering(stack: Stack): void {
     forProvider: { vpcPeeringConnectionIdSelector: sibling(DR_PEERING), autoAccept: true },
   });
   for (const zone of zones) {
-    stack.add('dr', {
+    scope.add({
       name: `${DR_PEERING}-route-private-${zone}`,
       service: 'ec2',
       kind: 'Route',
       when: and(DR_ENABLED, zoneCondition(zone)),
       forProvider: {
-        routeTableIdSelector: sibling(`rt-private-${zone}`),
+        routeTableIdSelector: sibling(primary.routeTable('private', zone).name),
         vpcPeeringConnectionIdSelector: sibling(DR_PEERING),
       },
       patches: [fromXr('spec.dr.cidr', 'spec.forProvider.destinationCidrBlock')],
     });
   }
-  stack.add('dr', {
+  scope.add({
     name: `${DR_PEERING}-route-dr-isolated`,
     service: 'ec2',
     kind: 'Route',
     placement: 'dr',
     when: DR_ENABLED,
     forProvider: {
-      routeTableIdSelector: sibling('dr-rt-isolated'),
+      routeTableIdSelector: sibling(scope.network.routeTable('isolated').name),
       vpcPeeringConnectionIdSelector: sibling(DR_PEERING),
     },
     patches: [fromXr('spec.network.cidr', 'spec.forProvider.destinationCidrBlock')],
   });
 }
 
-function replicaDatabase(stack: Stack): void {
+function replicaDatabase(scope: DisasterRecovery, primary: Database): void {
   const when = DR_REPLICA;
-  const subnets = dbSubnetGroup(stack, { placement: 'dr', when });
-  securityGroup(stack, {
+  const subnets = dbSubnetGroup(scope, { placement: 'dr', when });
+  const sg = securityGroup(scope, {
     name: DR_SG_DB,
     part: 'db',
-    placement: 'dr',
-    component: 'dr',
+    network: scope.network,
     when,
     description: 'DR database: from the primary VPC through the peering only',
   });
-  securityGroupRule(stack, {
-    group: DR_SG_DB,
+  securityGroupRule(scope, {
+    group: sg,
     rule: 'in-primary',
     direction: 'ingress',
     description: 'From the primary VPC (peered)',
     peer: { cidrFrom: 'spec.network.cidr' },
     placement: 'dr',
-    component: 'dr',
     when,
     patches: databasePortPatches(),
   });
-  securityGroupRule(stack, {
-    group: DR_SG_DB,
+  securityGroupRule(scope, {
+    group: sg,
     rule: 'out-vpc',
     direction: 'egress',
     description: 'Nothing leaves the DR VPC',
     port: 443,
     peer: { cidrFrom: 'spec.dr.cidr' },
     placement: 'dr',
-    component: 'dr',
     when,
   });
-  const params = dbParameterGroup(stack, { placement: 'dr', when });
-  const clusterParams = dbClusterParameterGroup(stack, { placement: 'dr', when });
+  const params = dbParameterGroup(scope, { placement: 'dr', when });
+  const clusterParams = dbClusterParameterGroup(scope, { placement: 'dr', when });
   const monitoring = {
     monitoringInterval: 60,
-    monitoringRoleArnSelector: sibling(DB_MONITORING_ROLE),
+    monitoringRoleArnSelector: sibling(primary.monitoringRole.name),
     autoMinorVersionUpgrade: true,
     copyTagsToSnapshot: true,
     publiclyAccessible: false,
   };
 
-  const replica = stack.add('dr', {
+  const replica = scope.add({
     name: DR_DB_REPLICA,
     service: 'rds',
     kind: 'Instance',
     placement: 'dr',
     // A replica without its source would be created as an empty standalone database.
-    when: and(when, IS_POSTGRES, celHas(DATABASE_ARN_STATUS)),
+    when: and(when, engine.postgres, celHas(primary.arnStatus)),
     dataStore: true,
     forProvider: {
       storageType: 'gp3',
       storageEncrypted: true,
-      kmsKeyIdSelector: sibling(DR_KMS_KEY),
-      dbSubnetGroupNameSelector: sibling(`dr-db-subnet-group`),
-      parameterGroupNameSelector: sibling(`dr-db-parameter-group`),
-      vpcSecurityGroupIdSelector: sibling(DR_SG_DB),
+      kmsKeyIdSelector: scope.key.selector,
+      dbSubnetGroupNameSelector: sibling(subnets.name),
+      parameterGroupNameSelector: sibling(params.name),
+      vpcSecurityGroupIdSelector: sibling(sg.name),
       // RDS takes no final snapshot of a read replica.
       skipFinalSnapshot: true,
       ...monitoring,
@@ -292,7 +302,7 @@ function replicaDatabase(stack: Stack): void {
     awsName: { part: 'dr-db', limit: 'rdsIdentifier', via: { parameter: 'identifier' } },
     patches: [
       // Cross-region replicas name their source by ARN.
-      fromXr(DATABASE_ARN_STATUS, 'spec.forProvider.replicateSourceDb'),
+      fromXr(primary.arnStatus, 'spec.forProvider.replicateSourceDb'),
       ...instanceClassPatches(),
       ...profileDefault('dbMultiAz', 'spec.database.multiAz', 'spec.forProvider.multiAz'),
       ...profileDefault(
@@ -305,12 +315,12 @@ function replicaDatabase(stack: Stack): void {
     ],
   });
 
-  const global = stack.add('dr', {
+  const global = scope.add({
     name: DB_GLOBAL_CLUSTER,
     service: 'rds',
     kind: 'GlobalCluster',
-    when: and(when, IS_AURORA),
-    forProvider: { sourceDbClusterIdentifierSelector: sibling(DB_CLUSTER), forceDestroy: true },
+    when: and(when, engine.aurora),
+    forProvider: { sourceDbClusterIdentifierSelector: sibling(primary.cluster.name), forceDestroy: true },
     awsName: { part: 'db-global', limit: 'rdsIdentifier', via: 'external-name' },
     patches: [
       ...profileDefault(
@@ -321,21 +331,21 @@ function replicaDatabase(stack: Stack): void {
       toXr('status.atProvider.arn', GLOBAL_CLUSTER_ARN_STATUS),
     ],
   });
-  const secondary = stack.add('dr', {
+  const secondary = scope.add({
     name: DR_DB_CLUSTER,
     service: 'rds',
     kind: 'Cluster',
     placement: 'dr',
     // Joins the global cluster by name once it exists; before that AWS would refuse it.
-    when: and(when, IS_AURORA, celHas(GLOBAL_CLUSTER_ARN_STATUS)),
+    when: and(when, engine.aurora, celHas(GLOBAL_CLUSTER_ARN_STATUS)),
     dataStore: true,
     forProvider: {
       engineMode: 'provisioned',
       storageEncrypted: true,
-      kmsKeyIdSelector: sibling(DR_KMS_KEY),
-      dbSubnetGroupNameSelector: sibling('dr-db-subnet-group'),
-      dbClusterParameterGroupNameSelector: sibling('dr-db-cluster-parameter-group'),
-      vpcSecurityGroupIdSelector: sibling(DR_SG_DB),
+      kmsKeyIdSelector: scope.key.selector,
+      dbSubnetGroupNameSelector: sibling(subnets.name),
+      dbClusterParameterGroupNameSelector: sibling(clusterParams.name),
+      vpcSecurityGroupIdSelector: sibling(sg.name),
       copyTagsToSnapshot: true,
       skipFinalSnapshot: true,
     },
@@ -360,7 +370,7 @@ function replicaDatabase(stack: Stack): void {
       toXr('status.atProvider.endpoint', 'status.endpoints.drDatabase'),
     ],
   });
-  const secondaryInstance = stack.add('dr', {
+  const secondaryInstance = scope.add({
     name: `${DR_DB_CLUSTER}-instance-1`,
     service: 'rds',
     kind: 'ClusterInstance',
@@ -368,7 +378,7 @@ function replicaDatabase(stack: Stack): void {
     when: secondary.when,
     forProvider: {
       clusterIdentifierSelector: sibling(DR_DB_CLUSTER),
-      dbSubnetGroupNameSelector: sibling('dr-db-subnet-group'),
+      dbSubnetGroupNameSelector: sibling(subnets.name),
       ...monitoring,
     },
     awsName: { part: 'dr-db-1', limit: 'rdsIdentifier', via: 'external-name' },
@@ -385,16 +395,16 @@ function replicaDatabase(stack: Stack): void {
   });
 
   const uses = (db: ComposedResource, parameterGroup: ComposedResource) => {
-    stack.usage(stack.get(DR_KMS_KEY), db);
-    stack.usage(subnets, db);
-    stack.usage(parameterGroup, db);
-    stack.usage(stack.get(DR_SG_DB), db);
+    scope.usage(scope.key.key, db);
+    scope.usage(subnets, db);
+    scope.usage(parameterGroup, db);
+    scope.usage(sg, db);
   };
   uses(replica, params);
   uses(secondary, clusterParams);
-  stack.usage(secondary, secondaryInstance);
-  stack.usage(global, secondary);
+  scope.usage(secondary, secondaryInstance);
+  scope.usage(global, secondary);
   // The primary goes last: RDS would promote a replica, and refuses a global cluster's primary.
-  stack.usage(stack.get(DB_INSTANCE), replica);
-  stack.usage(stack.get(DB_CLUSTER), global);
+  scope.usage(primary.instance, replica);
+  scope.usage(primary.cluster, global);
 }

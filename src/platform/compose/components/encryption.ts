@@ -5,11 +5,13 @@
 import { profileTable } from '../../api/profiles.js';
 import { fromXr, mapTransform } from '../patches.js';
 import { policyDocument, policyPatch, type PolicyStatement } from '../policy.js';
-import { sibling, type Placement, type Stack } from '../resource.js';
-import { DR_KMS_KEY, KMS_KEY } from './storage.js';
+import type { Construct } from 'constructs';
+import type { JsonObject } from '../../../core/json.js';
+import type { Condition } from '../conditions.js';
+import { sibling, StackComponent, type ComposedResource, type Placement } from '../resource.js';
 
 /** Services that encrypt with the environment key, and how each proves where it acts from. */
-export function keyPolicyStatements(region: 'region' | 'drRegion'): PolicyStatement[] {
+function keyPolicyStatements(region: 'region' | 'drRegion'): PolicyStatement[] {
   const inAccount = { StringEquals: { 'kms:CallerAccount': '${account}' } };
   const actions = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
   return [
@@ -68,16 +70,7 @@ export function keyPolicyStatements(region: 'region' | 'drRegion'): PolicyStatem
 }
 
 /** Services whose calls on behalf of this account's principals may use the key. */
-export const viaServices = [
-  'rds',
-  'dynamodb',
-  's3',
-  'secretsmanager',
-  'sqs',
-  'sns',
-  'lambda',
-  'ec2',
-] as const;
+const viaServices = ['rds', 'dynamodb', 's3', 'secretsmanager', 'sqs', 'sns', 'lambda', 'ec2'] as const;
 
 /**
  * CloudTrail's required sections: encrypt log and digest files for this environment's trails,
@@ -116,44 +109,70 @@ function cloudTrailStatements(): PolicyStatement[] {
   ];
 }
 
-export function kmsKey(stack: Stack, placement: Placement = 'primary', when?: string): void {
-  const dr = placement === 'dr';
-  const name = dr ? DR_KMS_KEY : KMS_KEY;
-  stack.add(dr ? 'dr' : 'encryption', {
-    name,
-    service: 'kms',
-    kind: 'Key',
-    placement,
-    when,
-    dataStore: true,
-    forProvider: {
-      description: dr ? 'envstack DR environment key' : 'envstack environment key',
-      enableKeyRotation: true,
-      rotationPeriodInDays: 365,
-      keyUsage: 'ENCRYPT_DECRYPT',
-      customerMasterKeySpec: 'SYMMETRIC_DEFAULT',
-    },
-    patches: [
-      fromXr('spec.environment', 'spec.forProvider.deletionWindowInDays', [
-        mapTransform(profileTable('kmsDeletionWindowDays')),
-      ]),
-    ],
-    templates: [
-      policyPatch(policyDocument(keyPolicyStatements(dr ? 'drRegion' : 'region')), 'spec.forProvider.policy'),
-    ],
-    status: { [dr ? 'status.ids.drKmsKeyArn' : 'status.ids.kmsKeyArn']: 'status.atProvider.arn' },
-  });
-  stack.add(dr ? 'dr' : 'encryption', {
-    name: `${name}-alias`,
-    service: 'kms',
-    kind: 'Alias',
-    placement,
-    when,
-    forProvider: { targetKeyIdSelector: sibling(name) },
-    awsName: { part: dr ? 'dr' : 'main', limit: 'kmsAlias', via: 'external-name', prefix: 'alias/' },
-  });
+export interface EnvironmentKeyProps {
+  /** The region the key lives in; the DR key belongs to the `dr` component. Default: primary. */
+  placement?: Exclude<Placement, 'global'>;
+  /** The condition under which the key exists (always when omitted). */
+  when?: Condition;
 }
 
-export function encryption(stack: Stack): void {
-  kmsKey(stack);
+/** A customer-managed KMS key with rotation and an alias: the environment's (or the DR region's) key. */
+export class EnvironmentKey extends StackComponent {
+  /** The key; siblings select it to encrypt with it. */
+  readonly key: ComposedResource;
+  readonly alias: ComposedResource;
+  /** XR status field the key's ARN is reported to, for fields that take the ARN itself. */
+  readonly arnStatus: string;
+  readonly placement: Exclude<Placement, 'global'>;
+
+  constructor(scope: Construct, id: string, props: EnvironmentKeyProps = {}) {
+    const placement = props.placement ?? 'primary';
+    const dr = placement === 'dr';
+    super(scope, id, dr ? 'dr' : 'encryption');
+    this.placement = placement;
+    this.arnStatus = dr ? 'status.ids.drKmsKeyArn' : 'status.ids.kmsKeyArn';
+    const name = dr ? 'dr-kms-key' : 'kms-key';
+    const { when } = props;
+    this.key = this.add({
+      name,
+      service: 'kms',
+      kind: 'Key',
+      placement,
+      when,
+      dataStore: true,
+      forProvider: {
+        description: dr ? 'envstack DR environment key' : 'envstack environment key',
+        enableKeyRotation: true,
+        rotationPeriodInDays: 365,
+        keyUsage: 'ENCRYPT_DECRYPT',
+        customerMasterKeySpec: 'SYMMETRIC_DEFAULT',
+      },
+      patches: [
+        fromXr('spec.environment', 'spec.forProvider.deletionWindowInDays', [
+          mapTransform(profileTable('kmsDeletionWindowDays')),
+        ]),
+      ],
+      templates: [
+        policyPatch(
+          policyDocument(keyPolicyStatements(dr ? 'drRegion' : 'region')),
+          'spec.forProvider.policy',
+        ),
+      ],
+      status: { [this.arnStatus]: 'status.atProvider.arn' },
+    });
+    this.alias = this.add({
+      name: `${name}-alias`,
+      service: 'kms',
+      kind: 'Alias',
+      placement,
+      when,
+      forProvider: { targetKeyIdSelector: sibling(name) },
+      awsName: { part: dr ? 'dr' : 'main', limit: 'kmsAlias', via: 'external-name', prefix: 'alias/' },
+    });
+  }
+
+  /** A selector for the key, for `…KeyIdSelector` fields. */
+  get selector(): JsonObject {
+    return sibling(this.key.name);
+  }
 }

@@ -7,15 +7,18 @@
 import { profileTable } from '../../api/profiles.js';
 import { fromXr, mapTransform, type Patch } from '../patches.js';
 import { arn, type PolicyStatement } from '../policy.js';
-import { celHas, sibling, type ComposedResource, type Stack } from '../resource.js';
-import { TARGET_GROUP } from './compute.js';
-import { subnetsOfTier } from './network.js';
-import { SG_ALB } from './security.js';
-import { bucket, bucketName } from './storage.js';
+import type { Construct } from 'constructs';
+import { all, celHas, not, or } from '../conditions.js';
+import { sibling, StackComponent, type ComposedResource } from '../resource.js';
+import type { Compute } from './compute.js';
+import type { Network } from './network.js';
+import type { SecurityGroups } from './security.js';
+import { Bucket } from './storage.js';
 
-export const ALB = 'alb';
-export const CERTIFICATE = 'certificate';
-export const ALB_LOGS_PREFIX = 'alb';
+const ALB = 'alb';
+const TARGET_GROUP = 'target-group';
+const CERTIFICATE = 'certificate';
+const ALB_LOGS_PREFIX = 'alb';
 
 /** XR status fields the load balancer reports (alarms, DNS and listeners read them back). */
 export const lbStatus = {
@@ -32,8 +35,7 @@ export const lbStatus = {
 const hasDomain = celHas('spec.loadBalancer.domain');
 const hasCertificateArn = celHas('spec.loadBalancer.certificateArn');
 /** The claim asks for TLS: HTTP redirects even while the issued certificate is pending. */
-export const WANTS_TLS = `(${hasCertificateArn}) || (${hasDomain})`;
-const and = (...c: string[]) => c.map((x) => `(${x})`).join(' && ');
+const WANTS_TLS = or(hasCertificateArn, hasDomain);
 
 /** Elastic Load Balancing's log-delivery account in each Region that opened before August 2022. */
 export const elbLogDeliveryAccounts: Record<string, string> = {
@@ -66,7 +68,7 @@ export const elbLogDeliveryAccounts: Record<string, string> = {
 };
 /** Regions opened since August 2022 take the log delivery service principal instead. */
 export const ELB_LOG_DELIVERY_SERVICE = 'logdelivery.elasticloadbalancing.amazonaws.com';
-export const ENV_ELB_LOG_PRINCIPAL = 'envstack.elbLogPrincipal';
+const ENV_ELB_LOG_PRINCIPAL = 'envstack.elbLogPrincipal';
 const PRINCIPAL_SLOT = '__ELB_LOG_PRINCIPAL__';
 
 function partitionOf(region: string): string {
@@ -122,17 +124,41 @@ function withElbPrincipal(policy: ComposedResource): void {
   patch.combine.variables.splice(before, 0, { fromFieldPath: ENV_ELB_LOG_PRINCIPAL });
 }
 
-export function loadBalancer(stack: Stack): void {
-  bucket(stack, {
-    part: 'alb-logs',
-    component: 'loadbalancer',
-    encryption: 's3',
-    expireObjects: true,
-    statements: albLogStatements(),
-  });
-  withElbPrincipal(stack.get(`${bucketName('alb-logs')}-policy`));
+export interface LoadBalancerProps {
+  /** The ALB sits in the public subnets, its target group in the VPC. */
+  network: Network;
+  /** The ALB is in `securityGroups.alb`. */
+  securityGroups: SecurityGroups;
+  /** The instances the target group forwards to. */
+  targets: Compute;
+}
 
-  stack.add('loadbalancer', {
+/** The internet-facing ALB with its access logs, target group, listeners, certificate and DNS. */
+export class LoadBalancer extends StackComponent {
+  readonly alb: ComposedResource;
+  readonly targetGroup: ComposedResource;
+  /** XR status fields the load balancer reports (alarms, DNS and listeners read them back). */
+  readonly status = lbStatus;
+
+  constructor(scope: Construct, id: string, props: LoadBalancerProps) {
+    super(scope, id, 'loadbalancer');
+    const logs = new Bucket(this, 'access-logs', {
+      part: 'alb-logs',
+      expireObjects: true,
+      statements: albLogStatements(),
+    });
+    withElbPrincipal(logs.policy);
+    [this.alb, this.targetGroup] = declareLoadBalancer(this, logs, props);
+    props.targets.attachToTargetGroup(this.targetGroup);
+  }
+}
+
+function declareLoadBalancer(
+  stack: LoadBalancer,
+  logs: Bucket,
+  props: LoadBalancerProps,
+): [ComposedResource, ComposedResource] {
+  const alb = stack.add({
     name: ALB,
     service: 'elbv2',
     kind: 'LB',
@@ -140,13 +166,13 @@ export function loadBalancer(stack: Stack): void {
       internal: false,
       loadBalancerType: 'application',
       ipAddressType: 'ipv4',
-      subnetSelector: subnetsOfTier('public', 'primary'),
-      securityGroupSelector: sibling(SG_ALB),
+      subnetSelector: props.network.subnets('public'),
+      securityGroupSelector: sibling(props.securityGroups.alb.name),
       dropInvalidHeaderFields: true,
       desyncMitigationMode: 'defensive',
       enableHttp2: true,
       idleTimeout: 60,
-      accessLogs: { bucketSelector: sibling(bucketName('alb-logs')), prefix: ALB_LOGS_PREFIX, enabled: true },
+      accessLogs: { bucketSelector: sibling(logs.bucket.name), prefix: ALB_LOGS_PREFIX, enabled: true },
     },
     awsName: { part: 'alb', limit: 'alb', via: { parameter: 'name' } },
     patches: [
@@ -161,7 +187,7 @@ export function loadBalancer(stack: Stack): void {
     },
   });
 
-  stack.add('loadbalancer', {
+  const targetGroup = stack.add({
     name: TARGET_GROUP,
     service: 'elbv2',
     kind: 'LBTargetGroup',
@@ -170,7 +196,7 @@ export function loadBalancer(stack: Stack): void {
       protocol: 'HTTP',
       protocolVersion: 'HTTP1',
       targetType: 'instance',
-      vpcIdSelector: sibling('vpc'),
+      vpcIdSelector: sibling(props.network.vpc.name),
       deregistrationDelay: '30',
       healthCheck: {
         enabled: true,
@@ -189,11 +215,11 @@ export function loadBalancer(stack: Stack): void {
   });
 
   const forward = [{ type: 'forward', targetGroupArnSelector: sibling(TARGET_GROUP) }];
-  stack.add('loadbalancer', {
+  stack.add({
     name: 'listener-http',
     service: 'elbv2',
     kind: 'LBListener',
-    when: `!(${WANTS_TLS})`,
+    when: not(WANTS_TLS),
     forProvider: {
       loadBalancerArnSelector: sibling(ALB),
       port: 80,
@@ -201,7 +227,7 @@ export function loadBalancer(stack: Stack): void {
       defaultAction: forward,
     },
   });
-  stack.add('loadbalancer', {
+  stack.add({
     name: 'listener-http-redirect',
     service: 'elbv2',
     kind: 'LBListener',
@@ -215,11 +241,11 @@ export function loadBalancer(stack: Stack): void {
       ],
     },
   });
-  stack.add('loadbalancer', {
+  stack.add({
     name: 'listener-https',
     service: 'elbv2',
     kind: 'LBListener',
-    when: `(${hasCertificateArn}) || (${and(hasDomain, celHas(lbStatus.certificateArn))})`,
+    when: or(hasCertificateArn, all(hasDomain, celHas(lbStatus.certificateArn))),
     forProvider: {
       loadBalancerArnSelector: sibling(ALB),
       port: 443,
@@ -233,7 +259,7 @@ export function loadBalancer(stack: Stack): void {
     ],
   });
 
-  stack.add('loadbalancer', {
+  stack.add({
     name: CERTIFICATE,
     service: 'acm',
     kind: 'Certificate',
@@ -247,11 +273,11 @@ export function loadBalancer(stack: Stack): void {
       [lbStatus.validationValue]: 'status.atProvider.domainValidationOptions[0].resourceRecordValue',
     },
   });
-  stack.add('loadbalancer', {
+  stack.add({
     name: 'certificate-validation-record',
     service: 'route53',
     kind: 'Record',
-    when: and(hasDomain, celHas(lbStatus.validationName)),
+    when: all(hasDomain, celHas(lbStatus.validationName)),
     forProvider: { ttl: 60, allowOverwrite: true },
     patches: [
       fromXr('spec.loadBalancer.domain.hostedZoneId', 'spec.forProvider.zoneId'),
@@ -260,20 +286,20 @@ export function loadBalancer(stack: Stack): void {
       fromXr(lbStatus.validationValue, 'spec.forProvider.records[0]'),
     ],
   });
-  stack.add('loadbalancer', {
+  stack.add({
     name: 'certificate-validation',
     service: 'acm',
     kind: 'CertificateValidation',
-    when: and(hasDomain, celHas(lbStatus.validationName)),
+    when: all(hasDomain, celHas(lbStatus.validationName)),
     forProvider: { certificateArnSelector: sibling(CERTIFICATE) },
     // Only a validated (issued) certificate reaches the HTTPS listener.
     status: { [lbStatus.certificateArn]: 'status.atProvider.certificateArn' },
   });
-  stack.add('loadbalancer', {
+  stack.add({
     name: 'alias-record',
     service: 'route53',
     kind: 'Record',
-    when: and(hasDomain, celHas(lbStatus.zoneId)),
+    when: all(hasDomain, celHas(lbStatus.zoneId)),
     forProvider: { type: 'A', alias: { evaluateTargetHealth: true } },
     patches: [
       fromXr('spec.loadBalancer.domain.hostedZoneId', 'spec.forProvider.zoneId'),
@@ -282,4 +308,5 @@ export function loadBalancer(stack: Stack): void {
       fromXr(lbStatus.zoneId, 'spec.forProvider.alias.zoneId'),
     ],
   });
+  return [alb, targetGroup];
 }

@@ -9,16 +9,17 @@
 import type { JsonObject } from '../../../core/json.js';
 import { format, fromEnv, fromXr, regexp } from '../patches.js';
 import { ENV_DR_REGION, ENV_REGION } from '../policy.js';
-import { bucketName } from './storage.js';
+import type { Construct } from 'constructs';
+import { all, celEffective, enabled, type Condition } from '../conditions.js';
 import {
-  celEffective,
-  celEnabled,
   sibling,
   siblingsIn,
+  StackComponent,
   VPC_ARN_STATUS,
+  type ComposedResource,
   type Placement,
-  type Stack,
 } from '../resource.js';
+import type { Bucket } from './storage.js';
 
 export const zones = ['a', 'b', 'c'] as const;
 export type Zone = (typeof zones)[number];
@@ -29,7 +30,7 @@ const tierCidr = {
   isolated: (i: number) => `%s.${128 + i * 4}.0/22`,
 };
 export type Tier = keyof typeof tierCidr;
-export const SUBNET_TIER_LABEL = 'envstack.dev/subnet-tier';
+const SUBNET_TIER_LABEL = 'envstack.dev/subnet-tier';
 
 /** The subnets of a tier in one region: the DR VPC has the same tiers. */
 export function subnetsOfTier(tier: Tier, placement: Exclude<Placement, 'global'>): JsonObject {
@@ -42,29 +43,79 @@ export function zoneCondition(zone: Zone): string | undefined {
 }
 
 const nat = celEffective('spec.network.natGateways', 'natGateways');
-const and = (...c: Array<string | undefined>) => {
-  const parts = c.filter((x): x is string => Boolean(x));
-  return parts.length ? parts.map((p) => `(${p})`).join(' && ') : undefined;
-};
 
-export interface NetworkOptions {
-  /** Names are prefixed `dr-` and placed in the DR region; conditions gain `extraWhen`. */
-  placement: Placement;
-  extraWhen?: string;
+type When = (...c: Condition[]) => Condition;
+
+export interface NetworkProps {
+  /** The DR copy's names are prefixed `dr-` and it lives in the DR region. Default: primary. */
+  placement?: Exclude<Placement, 'global'>;
+  /** A condition every resource of the network carries (the DR switch for the DR copy). */
+  when?: Condition;
   /** The DR copy keeps to the essentials: no interface endpoints, one NAT at most. */
   minimal?: boolean;
 }
 
-export function network(stack: Stack, opts: NetworkOptions = { placement: 'primary' }): void {
-  const p = opts.placement === 'dr' ? 'dr-' : '';
-  const component = opts.placement === 'dr' ? 'dr' : 'network';
-  const regionPath = opts.placement === 'dr' ? 'spec.dr.region' : 'spec.region';
-  const when = (...c: Array<string | undefined>) => and(opts.extraWhen, ...c);
-  const cidrPath = opts.placement === 'dr' ? 'spec.dr.cidr' : 'spec.network.cidr';
-  const twoOctets = regexp('^([0-9]+\\.[0-9]+)\\.', 1);
-  const placement = opts.placement;
+/** The VPC, its subnets by tier, routing, NAT, endpoints; flow logs once a bucket is given. */
+export class Network extends StackComponent {
+  readonly vpc: ComposedResource;
+  readonly placement: Exclude<Placement, 'global'>;
+  /** The claim field holding the VPC's CIDR. */
+  readonly cidrPath: string;
+  private readonly prefix: string;
+  private readonly when: When;
 
-  stack.add(component, {
+  constructor(scope: Construct, id: string, props: NetworkProps = {}) {
+    const placement = props.placement ?? 'primary';
+    super(scope, id, placement === 'dr' ? 'dr' : 'network');
+    this.placement = placement;
+    this.prefix = placement === 'dr' ? 'dr-' : '';
+    this.cidrPath = placement === 'dr' ? 'spec.dr.cidr' : 'spec.network.cidr';
+    this.when = (...c) => all(props.when, ...c);
+    this.vpc = declareNetwork(this, props, this.when);
+  }
+
+  /** The subnets of a tier, for `…SubnetIdSelector` fields. */
+  subnets(tier: Tier): JsonObject {
+    return subnetsOfTier(tier, this.placement);
+  }
+
+  /** The route table of a tier (private tables are per zone). */
+  routeTable(tier: 'public' | 'isolated'): ComposedResource;
+  routeTable(tier: 'private', zone: Zone): ComposedResource;
+  routeTable(tier: Tier, zone?: Zone): ComposedResource {
+    return this.stack.get(
+      tier === 'private' ? `${this.prefix}rt-private-${zone}` : `${this.prefix}rt-${tier}`,
+    );
+  }
+
+  /** VPC flow logs (when the profile or claim turns them on) to `bucket`. */
+  addFlowLogs(bucket: Bucket): void {
+    this.add({
+      name: `${this.prefix}flow-log`,
+      service: 'ec2',
+      kind: 'FlowLog',
+      placement: this.placement,
+      when: this.when(enabled.flowLogs),
+      forProvider: {
+        trafficType: 'ALL',
+        logDestinationType: 's3',
+        maxAggregationInterval: 600,
+        destinationOptions: { fileFormat: 'parquet', hiveCompatiblePartitions: true, perHourPartition: true },
+        vpcIdSelector: sibling(this.vpc.name),
+        logDestinationSelector: sibling(bucket.bucket.name),
+      },
+    });
+  }
+}
+
+function declareNetwork(net: Network, opts: NetworkProps, when: When): ComposedResource {
+  const placement = net.placement;
+  const p = placement === 'dr' ? 'dr-' : '';
+  const regionPath = placement === 'dr' ? 'spec.dr.region' : 'spec.region';
+  const cidrPath = net.cidrPath;
+  const twoOctets = regexp('^([0-9]+\\.[0-9]+)\\.', 1);
+
+  const vpc = net.add({
     name: `${p}vpc`,
     service: 'ec2',
     kind: 'VPC',
@@ -74,12 +125,12 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
     awsName: { part: `${p}vpc`, limit: 'tag', via: 'tag' },
     patches: [fromXr(cidrPath, 'spec.forProvider.cidrBlock')],
     status:
-      opts.placement === 'dr'
+      placement === 'dr'
         ? { 'status.ids.drVpc': 'status.atProvider.id' }
         : { 'status.ids.vpc': 'status.atProvider.id', [VPC_ARN_STATUS]: 'status.atProvider.arn' },
   });
 
-  stack.add(component, {
+  net.add({
     name: `${p}igw`,
     service: 'ec2',
     kind: 'InternetGateway',
@@ -89,7 +140,7 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
   });
 
   for (const tier of ['public', 'isolated'] as const) {
-    stack.add(component, {
+    net.add({
       name: `${p}rt-${tier}`,
       service: 'ec2',
       kind: 'RouteTable',
@@ -98,7 +149,7 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
       forProvider: { vpcIdSelector: sibling(`${p}vpc`) },
     });
   }
-  stack.add(component, {
+  net.add({
     name: `${p}route-public-internet`,
     service: 'ec2',
     kind: 'Route',
@@ -115,7 +166,7 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
     const inZone = zoneCondition(zone);
     for (const tier of ['public', 'private', 'isolated'] as const) {
       const subnet = `${p}subnet-${tier}-${zone}`;
-      stack.add(component, {
+      net.add({
         name: subnet,
         service: 'ec2',
         kind: 'Subnet',
@@ -129,7 +180,7 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
         ],
       });
       const table = tier === 'private' ? `${p}rt-private-${zone}` : `${p}rt-${tier}`;
-      stack.add(component, {
+      net.add({
         name: `${p}rta-${tier}-${zone}`,
         service: 'ec2',
         kind: 'RouteTableAssociation',
@@ -138,7 +189,7 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
         forProvider: { subnetIdSelector: sibling(subnet), routeTableIdSelector: sibling(table) },
       });
     }
-    stack.add(component, {
+    net.add({
       name: `${p}rt-private-${zone}`,
       service: 'ec2',
       kind: 'RouteTable',
@@ -150,7 +201,7 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
     // NAT: zone a has one unless none; b and c have their own only per AZ (never in the minimal DR copy).
     const ownNat = zone === 'a' ? `${nat} != 'none'` : `${nat} == 'perAz'`;
     if (zone === 'a' || !opts.minimal) {
-      stack.add(component, {
+      net.add({
         name: `${p}eip-nat-${zone}`,
         service: 'ec2',
         kind: 'EIP',
@@ -158,7 +209,7 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
         when: when(inZone, ownNat),
         forProvider: { domain: 'vpc' },
       });
-      stack.add(component, {
+      net.add({
         name: `${p}nat-${zone}`,
         service: 'ec2',
         kind: 'NATGateway',
@@ -170,7 +221,7 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
           subnetIdSelector: sibling(`${p}subnet-public-${zone}`),
         },
       });
-      stack.add(component, {
+      net.add({
         name: `${p}route-private-${zone}-nat`,
         service: 'ec2',
         kind: 'Route',
@@ -184,7 +235,7 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
       });
     }
     if (zone !== 'a') {
-      stack.add(component, {
+      net.add({
         name: `${p}route-private-${zone}-shared-nat`,
         service: 'ec2',
         kind: 'Route',
@@ -202,7 +253,7 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
   // Gateway endpoints keep S3 and DynamoDB traffic off the NAT, from private and isolated tiers.
   for (const service of ['s3', 'dynamodb']) {
     const endpoint = `${p}vpce-${service}`;
-    stack.add(component, {
+    net.add({
       name: endpoint,
       service: 'ec2',
       kind: 'VPCEndpoint',
@@ -216,7 +267,7 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
       { table: `${p}rt-isolated`, zone: undefined },
     ];
     for (const { table, zone } of tables) {
-      stack.add(component, {
+      net.add({
         name: `${endpoint}-${table.replace(p, '').replace('rt-', '')}`,
         service: 'ec2',
         kind: 'VPCEndpointRouteTableAssociation',
@@ -227,26 +278,21 @@ export function network(stack: Stack, opts: NetworkOptions = { placement: 'prima
     }
   }
 
-  if (!opts.minimal) interfaceEndpoints(stack, p, placement, when);
-  flowLogs(stack, p, placement, when);
+  if (!opts.minimal) interfaceEndpoints(net, p, placement, when);
+  return vpc;
 }
 
 const interfaceServices = ['ssm', 'ssmmessages', 'ec2messages', 'secretsmanager', 'logs'] as const;
 
-function interfaceEndpoints(
-  stack: Stack,
-  p: string,
-  placement: Placement,
-  when: (...c: Array<string | undefined>) => string | undefined,
-): void {
-  const enabled = celEnabled('spec.network.endpoints', 'interfaceEndpoints');
+function interfaceEndpoints(net: Network, p: string, placement: Placement, when: When): void {
+  const on = enabled.interfaceEndpoints;
   const sg = `${p}sg-endpoints`;
-  stack.add(p ? 'dr' : 'network', {
+  net.add({
     name: sg,
     service: 'ec2',
     kind: 'SecurityGroup',
     placement,
-    when: when(enabled),
+    when: when(on),
     forProvider: {
       description: 'Interface endpoints: HTTPS from inside the VPC',
       vpcIdSelector: sibling(`${p}vpc`),
@@ -257,12 +303,12 @@ function interfaceEndpoints(
     ['in', 'SecurityGroupIngressRule'],
     ['out', 'SecurityGroupEgressRule'],
   ] as const) {
-    stack.add(p ? 'dr' : 'network', {
+    net.add({
       name: `${sg}-https-${dir}`,
       service: 'ec2',
       kind,
       placement,
-      when: when(enabled),
+      when: when(on),
       forProvider: {
         description: dir === 'in' ? 'HTTPS from the VPC' : 'Replies stay inside the VPC',
         ipProtocol: 'tcp',
@@ -275,12 +321,12 @@ function interfaceEndpoints(
   }
   for (const service of interfaceServices) {
     const endpoint = `${p}vpce-${service}`;
-    stack.add(p ? 'dr' : 'network', {
+    net.add({
       name: endpoint,
       service: 'ec2',
       kind: 'VPCEndpoint',
       placement,
-      when: when(enabled),
+      when: when(on),
       forProvider: {
         vpcEndpointType: 'Interface',
         privateDnsEnabled: true,
@@ -292,21 +338,21 @@ function interfaceEndpoints(
         ]),
       ],
     });
-    stack.add(p ? 'dr' : 'network', {
+    net.add({
       name: `${endpoint}-sg`,
       service: 'ec2',
       kind: 'VPCEndpointSecurityGroupAssociation',
       placement,
-      when: when(enabled),
+      when: when(on),
       forProvider: { vpcEndpointIdSelector: sibling(endpoint), securityGroupIdSelector: sibling(sg) },
     });
     for (const zone of zones) {
-      stack.add(p ? 'dr' : 'network', {
+      net.add({
         name: `${endpoint}-${zone}`,
         service: 'ec2',
         kind: 'VPCEndpointSubnetAssociation',
         placement,
-        when: when(enabled, zoneCondition(zone)),
+        when: when(on, zoneCondition(zone)),
         forProvider: {
           vpcEndpointIdSelector: sibling(endpoint),
           subnetIdSelector: sibling(`${p}subnet-private-${zone}`),
@@ -314,27 +360,4 @@ function interfaceEndpoints(
       });
     }
   }
-}
-
-function flowLogs(
-  stack: Stack,
-  p: string,
-  placement: Placement,
-  when: (...c: Array<string | undefined>) => string | undefined,
-): void {
-  stack.add(p ? 'dr' : 'network', {
-    name: `${p}flow-log`,
-    service: 'ec2',
-    kind: 'FlowLog',
-    placement,
-    when: when(celEnabled('spec.network.flowLogs', 'flowLogs')),
-    forProvider: {
-      trafficType: 'ALL',
-      logDestinationType: 's3',
-      maxAggregationInterval: 600,
-      destinationOptions: { fileFormat: 'parquet', hiveCompatiblePartitions: true, perHourPartition: true },
-      vpcIdSelector: sibling(`${p}vpc`),
-      logDestinationSelector: sibling(bucketName(placement === 'dr' ? 'dr-logs' : 'logs')),
-    },
-  });
 }

@@ -5,42 +5,34 @@
 import { fromEnv, fromXr, format, type Patch } from '../patches.js';
 import { ENV_PREFIX, type NameSpec } from '../naming.js';
 import { policyDocument, policyPatch, templated } from '../policy.js';
-import { celEffective, celHas, profileDefault, sibling, type Component, type Stack } from '../resource.js';
-import { APP_ASG_PART } from './compute.js';
-import { lbStatus } from './loadbalancer.js';
-import { KMS_KEY } from './storage.js';
+import type { Construct } from 'constructs';
+import { all, celHas, enabled, engine, type Condition } from '../conditions.js';
+import { profileDefault, sibling, StackComponent, type ComposedResource } from '../resource.js';
+import type { Compute } from './compute.js';
+import type { EnvironmentKey } from './encryption.js';
+import type { LoadBalancer } from './loadbalancer.js';
 import { APP_LOG_GROUP_PREFIX } from './userdata.js';
 
-export const ALARM_TOPIC = 'alarm-topic';
-export const APP_LOG_GROUP = 'log-group-app';
-export const KMS_KEY_ARN_STATUS = 'status.ids.kmsKeyArn';
-
-export const DATABASE_ENABLED = 'spec.database.enabled == true';
-export const SERVERLESS_ENABLED = 'spec.serverless.enabled == true';
-export const TABLE_ENABLED = '(spec.dynamodb.enabled == true) || (spec.serverless.enabled == true)';
-
-const and = (...c: Array<string | undefined>) =>
-  c
-    .filter((x): x is string => Boolean(x))
-    .map((x) => `(${x})`)
-    .join(' && ') || undefined;
+const ALARM_TOPIC = 'alarm-topic';
+const APP_LOG_GROUP = 'log-group-app';
 
 export interface LogGroupProps {
   name: string;
-  component: Component;
   /** The AWS name: `<prefix><project-env>-<part>`, e.g. `/aws/lambda/` + `shop-dev-api`. */
   awsName: Pick<NameSpec, 'part' | 'prefix'>;
-  when?: string;
+  /** Encrypts the log events. */
+  key: EnvironmentKey;
+  when?: Condition;
 }
 
 /** A log group encrypted with the CMK, retained per profile unless the claim says otherwise. */
-export function logGroup(stack: Stack, props: LogGroupProps): void {
-  stack.add(props.component, {
+export function logGroup(scope: StackComponent, props: LogGroupProps): ComposedResource {
+  return scope.add({
     name: props.name,
     service: 'cloudwatchlogs',
     kind: 'Group',
     when: props.when,
-    forProvider: { kmsKeyIdSelector: sibling(KMS_KEY), logGroupClass: 'STANDARD' },
+    forProvider: { kmsKeyIdSelector: props.key.selector, logGroupClass: 'STANDARD' },
     awsName: { ...props.awsName, limit: 'logGroup', via: 'external-name' },
     patches: profileDefault(
       'logRetentionDays',
@@ -65,7 +57,7 @@ interface AlarmProps {
   dimensions: Record<string, { prefixed: string } | { status: string }>;
 }
 
-function alarm(stack: Stack, a: AlarmProps): void {
+function alarm(scope: Observability, a: AlarmProps): void {
   const patches: Patch[] = [];
   const needs: string[] = [];
   for (const [dim, src] of Object.entries(a.dimensions)) {
@@ -76,11 +68,11 @@ function alarm(stack: Stack, a: AlarmProps): void {
       needs.push(celHas(src.status));
     }
   }
-  stack.add('observability', {
+  scope.add({
     name: `alarm-${a.part}`,
     service: 'cloudwatch',
     kind: 'MetricAlarm',
-    when: and(celHas(KMS_KEY_ARN_STATUS), a.when, ...needs),
+    when: all(celHas(scope.key.arnStatus), a.when, ...needs),
     forProvider: {
       alarmDescription: a.description,
       namespace: a.namespace,
@@ -101,13 +93,10 @@ function alarm(stack: Stack, a: AlarmProps): void {
   });
 }
 
-const IS_POSTGRES = "spec.database.engine == 'postgres'";
-const IS_AURORA = "spec.database.engine != 'postgres'";
-
-export function alarms(stack: Stack): void {
+function alarms(scope: Observability, lbStatus: LoadBalancer['status'], asgPart: string): void {
   const alb = { LoadBalancer: { status: lbStatus.arnSuffix } };
   const greater = 'GreaterThanThreshold';
-  alarm(stack, {
+  alarm(scope, {
     part: 'alb-5xx',
     description: 'The load balancer answers with 5xx errors',
     namespace: 'AWS/ApplicationELB',
@@ -117,7 +106,7 @@ export function alarms(stack: Stack): void {
     threshold: 10,
     dimensions: alb,
   });
-  alarm(stack, {
+  alarm(scope, {
     part: 'target-5xx',
     description: 'The app behind the load balancer answers with 5xx errors',
     namespace: 'AWS/ApplicationELB',
@@ -127,7 +116,7 @@ export function alarms(stack: Stack): void {
     threshold: 10,
     dimensions: alb,
   });
-  alarm(stack, {
+  alarm(scope, {
     part: 'alb-latency',
     description: 'Average target response time above 2 seconds',
     namespace: 'AWS/ApplicationELB',
@@ -138,7 +127,7 @@ export function alarms(stack: Stack): void {
     evaluationPeriods: 3,
     dimensions: alb,
   });
-  alarm(stack, {
+  alarm(scope, {
     part: 'unhealthy-hosts',
     description: 'The target group has unhealthy instances',
     namespace: 'AWS/ApplicationELB',
@@ -150,7 +139,7 @@ export function alarms(stack: Stack): void {
     period: 60,
     dimensions: { ...alb, TargetGroup: { status: lbStatus.targetGroupArnSuffix } },
   });
-  alarm(stack, {
+  alarm(scope, {
     part: 'asg-cpu',
     description: 'App instances average CPU above 80%',
     namespace: 'AWS/EC2',
@@ -159,17 +148,17 @@ export function alarms(stack: Stack): void {
     comparisonOperator: greater,
     threshold: 80,
     evaluationPeriods: 3,
-    dimensions: { AutoScalingGroupName: { prefixed: APP_ASG_PART } },
+    dimensions: { AutoScalingGroupName: { prefixed: asgPart } },
   });
 
   const rds = [
-    { engine: IS_POSTGRES, dim: 'DBInstanceIdentifier', tag: 'rds' },
-    { engine: IS_AURORA, dim: 'DBClusterIdentifier', tag: 'aurora' },
+    { engine: engine.postgres, dim: 'DBInstanceIdentifier', tag: 'rds' },
+    { engine: engine.aurora, dim: 'DBClusterIdentifier', tag: 'aurora' },
   ];
   for (const { engine, dim, tag } of rds) {
-    const when = and(DATABASE_ENABLED, engine);
+    const when = all(enabled.database, engine);
     const dimensions = { [dim]: { prefixed: 'db' } };
-    alarm(stack, {
+    alarm(scope, {
       part: `${tag}-cpu`,
       when,
       description: 'Database CPU above 80%',
@@ -181,7 +170,7 @@ export function alarms(stack: Stack): void {
       evaluationPeriods: 3,
       dimensions,
     });
-    alarm(stack, {
+    alarm(scope, {
       part: `${tag}-connections`,
       when,
       description: 'Database connections above 80',
@@ -193,9 +182,9 @@ export function alarms(stack: Stack): void {
       dimensions,
     });
   }
-  alarm(stack, {
+  alarm(scope, {
     part: 'rds-free-storage',
-    when: and(DATABASE_ENABLED, IS_POSTGRES),
+    when: all(enabled.database, engine.postgres),
     description: 'Database free storage below 2 GiB',
     namespace: 'AWS/RDS',
     metricName: 'FreeStorageSpace',
@@ -204,9 +193,9 @@ export function alarms(stack: Stack): void {
     threshold: 2 * 1024 ** 3,
     dimensions: { DBInstanceIdentifier: { prefixed: 'db' } },
   });
-  alarm(stack, {
+  alarm(scope, {
     part: 'aurora-free-memory',
-    when: and(DATABASE_ENABLED, IS_AURORA),
+    when: all(enabled.database, engine.aurora),
     description: 'Database freeable memory below 256 MiB',
     namespace: 'AWS/RDS',
     metricName: 'FreeableMemory',
@@ -221,9 +210,9 @@ export function alarms(stack: Stack): void {
     ['agg', 'metric aggregator'],
   ] as const) {
     for (const metric of ['Errors', 'Throttles'] as const) {
-      alarm(stack, {
+      alarm(scope, {
         part: `lambda-${fn}-${metric.toLowerCase()}`,
-        when: SERVERLESS_ENABLED,
+        when: enabled.serverless,
         description: `The ${label} Lambda reports ${metric.toLowerCase()}`,
         namespace: 'AWS/Lambda',
         metricName: metric,
@@ -234,9 +223,9 @@ export function alarms(stack: Stack): void {
       });
     }
   }
-  alarm(stack, {
+  alarm(scope, {
     part: 'api-5xx',
-    when: SERVERLESS_ENABLED,
+    when: enabled.serverless,
     description: 'API Gateway answers with 5xx errors',
     namespace: 'AWS/ApiGateway',
     metricName: '5XXError',
@@ -246,9 +235,9 @@ export function alarms(stack: Stack): void {
     dimensions: { ApiName: { prefixed: 'api' } },
   });
   for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents'] as const) {
-    alarm(stack, {
+    alarm(scope, {
       part: `table-${metric.startsWith('Read') ? 'read' : 'write'}-throttles`,
-      when: TABLE_ENABLED,
+      when: enabled.table,
       description: `DynamoDB ${metric}`,
       namespace: 'AWS/DynamoDB',
       metricName: metric,
@@ -263,7 +252,7 @@ export function alarms(stack: Stack): void {
 type Widget = { title: string; metrics: unknown[][]; stat?: string };
 
 /** Dashboard widgets; `${region}`/`${prefix}` are filled at render time. */
-function dashboardBody(): string {
+function dashboardBody(asgPart: string): string {
   const search = (ns: string, dims: string, metric: string, name: string, stat: string) => [
     {
       expression: `SEARCH('{${ns},${dims}} MetricName="${metric}" "${name}"', '${stat}', 300)`,
@@ -289,7 +278,7 @@ function dashboardBody(): string {
     },
     {
       title: 'App CPU',
-      metrics: [['AWS/EC2', 'CPUUtilization', 'AutoScalingGroupName', `\${prefix}-${APP_ASG_PART}`]],
+      metrics: [['AWS/EC2', 'CPUUtilization', 'AutoScalingGroupName', `\${prefix}-${asgPart}`]],
       stat: 'Average',
     },
     {
@@ -324,29 +313,50 @@ function dashboardBody(): string {
   });
 }
 
-export function observability(stack: Stack): void {
-  logGroup(stack, {
+export interface ObservabilityProps {
+  /** Encrypts the log groups and the alarm topic. */
+  key: EnvironmentKey;
+  /** Alarms watch the load balancer by the IDs it reports. */
+  loadBalancer: LoadBalancer;
+  /** Alarms and the dashboard watch the app instances' group. */
+  compute: Compute;
+}
+
+/** Log groups, the alarm topic, alarms on every tier that exists, and a dashboard. */
+export class Observability extends StackComponent {
+  readonly alarmTopic: ComposedResource;
+  readonly key: EnvironmentKey;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id, 'observability');
+    this.key = props.key;
+    this.alarmTopic = declareObservability(this, props);
+  }
+}
+
+function declareObservability(scope: Observability, props: ObservabilityProps): ComposedResource {
+  logGroup(scope, {
     name: APP_LOG_GROUP,
-    component: 'observability',
+    key: props.key,
     awsName: { part: 'app', prefix: APP_LOG_GROUP_PREFIX },
   });
 
-  stack.add('observability', {
+  const topic = scope.add({
     name: ALARM_TOPIC,
     service: 'sns',
     kind: 'Topic',
     // A topic is created encrypted or not at all: wait for the key's ARN.
-    when: celHas(KMS_KEY_ARN_STATUS),
+    when: celHas(props.key.arnStatus),
     forProvider: { displayName: 'envstack alarms' },
     awsName: { part: 'alarms', limit: 'sns', via: 'external-name' },
-    patches: [fromXr(KMS_KEY_ARN_STATUS, 'spec.forProvider.kmsMasterKeyId')],
+    patches: [fromXr(props.key.arnStatus, 'spec.forProvider.kmsMasterKeyId')],
     status: { 'status.ids.alarmTopicArn': 'status.atProvider.arn' },
   });
-  stack.add('observability', {
+  scope.add({
     name: `${ALARM_TOPIC}-policy`,
     service: 'sns',
     kind: 'TopicPolicy',
-    when: celHas(KMS_KEY_ARN_STATUS),
+    when: celHas(props.key.arnStatus),
     forProvider: { arnSelector: sibling(ALARM_TOPIC) },
     templates: [
       policyPatch(
@@ -379,23 +389,24 @@ export function observability(stack: Stack): void {
       ),
     ],
   });
-  stack.add('observability', {
+  scope.add({
     name: `${ALARM_TOPIC}-email`,
     service: 'sns',
     kind: 'TopicSubscription',
-    when: and(celHas(KMS_KEY_ARN_STATUS), celHas('spec.observability.alarmEmail')),
+    when: all(celHas(props.key.arnStatus), celHas('spec.observability.alarmEmail')),
     forProvider: { protocol: 'email', topicArnSelector: sibling(ALARM_TOPIC) },
     patches: [fromXr('spec.observability.alarmEmail', 'spec.forProvider.endpoint')],
   });
 
-  alarms(stack);
+  alarms(scope, props.loadBalancer.status, props.compute.asgPart);
 
-  stack.add('observability', {
+  scope.add({
     name: 'dashboard',
     service: 'cloudwatch',
     kind: 'Dashboard',
-    when: `${celEffective('spec.observability.dashboard', 'dashboard')} == true`,
+    when: enabled.dashboard,
     awsName: { part: 'main', limit: 'dashboard', via: 'external-name' },
-    templates: [templated(dashboardBody(), 'spec.forProvider.dashboardBody')],
+    templates: [templated(dashboardBody(props.compute.asgPart), 'spec.forProvider.dashboardBody')],
   });
+  return topic;
 }

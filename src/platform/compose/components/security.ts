@@ -6,24 +6,16 @@
  */
 import type { DatabaseEngine } from '../../api/profiles.js';
 import { fromXr, mapTransform, type Patch } from '../patches.js';
-import { sibling, type Placement, type Stack } from '../resource.js';
-
-export const SG_ALB = 'sg-alb';
-export const SG_APP = 'sg-app';
-export const SG_DB = 'sg-db';
-export const SG_BASTION = 'sg-bastion';
-export const SG_LAMBDA = 'sg-lambda';
+import type { Construct } from 'constructs';
+import { and, enabled, type Condition } from '../conditions.js';
+import { sibling, StackComponent, type ComposedResource, type Placement } from '../resource.js';
+import type { Network } from './network.js';
 
 export const databasePorts: Record<DatabaseEngine, number> = {
   postgres: 5432,
   'aurora-postgresql': 5432,
   'aurora-mysql': 3306,
 };
-
-/** cel-filter type-checks its expressions: a bare dyn field is not a bool, a comparison is. */
-export const DATABASE_ENABLED = 'spec.database.enabled == true';
-export const BASTION_ENABLED = 'spec.bastion.enabled == true';
-export const SERVERLESS_ENABLED = 'spec.serverless.enabled == true';
 
 /** fromPort and toPort of a database rule: the engine's port. */
 export function databasePortPatches(): Patch[] {
@@ -32,61 +24,59 @@ export function databasePortPatches(): Patch[] {
   );
 }
 
-/** Conditions joined with &&, skipping the absent ones. */
-export const and = (...c: Array<string | undefined>): string | undefined => {
-  const parts = c.filter((x): x is string => Boolean(x));
-  if (parts.length <= 1) return parts[0];
-  return parts.map((p) => `(${p})`).join(' && ');
-};
-
-interface GroupProps {
+export interface SecurityGroupProps {
+  /** The composition resource name. */
   name: string;
+  /** The AWS name part. */
   part: string;
   description: string;
-  placement?: Placement;
-  when?: string;
-  component?: 'security' | 'dr';
+  /** The VPC the group belongs to (and so its region). */
+  network: Network;
+  when?: Condition;
 }
 
-export function securityGroup(stack: Stack, g: GroupProps): void {
-  const vpc = g.placement === 'dr' ? 'dr-vpc' : 'vpc';
-  stack.add(g.component ?? 'security', {
+/** A security group in `network`'s VPC, declared in the enclosing component. */
+export function securityGroup(scope: StackComponent, g: SecurityGroupProps): ComposedResource {
+  return scope.add({
     name: g.name,
     service: 'ec2',
     kind: 'SecurityGroup',
-    placement: g.placement,
+    placement: g.network.placement === 'dr' ? 'dr' : undefined,
     when: g.when,
-    forProvider: { description: g.description, vpcIdSelector: sibling(vpc), revokeRulesOnDelete: true },
+    forProvider: {
+      description: g.description,
+      vpcIdSelector: sibling(g.network.vpc.name),
+      revokeRulesOnDelete: true,
+    },
     awsName: { part: g.part, limit: 'securityGroup', via: { parameter: 'name' } },
   });
 }
 
-interface RuleProps {
+export interface RuleProps {
   /** `<group>-<rule>` is the composition resource name. */
-  group: string;
+  group: ComposedResource;
   rule: string;
   direction: 'ingress' | 'egress';
   description: string;
   port?: number;
   /** The other side: a sibling security group, a CIDR, or a claim field holding a CIDR. */
-  peer: { group: string } | { cidr: string } | { cidrFrom: string };
+  peer: { group: ComposedResource } | { cidr: string } | { cidrFrom: string };
   placement?: Placement;
-  when?: string;
-  component?: 'security' | 'dr';
+  when?: Condition;
   /** Extra patches, e.g. the database port by engine. */
   patches?: Patch[];
 }
 
 /** One SecurityGroupIngressRule or SecurityGroupEgressRule (TCP). */
-export function securityGroupRule(stack: Stack, r: RuleProps): void {
+export function securityGroupRule(scope: StackComponent, r: RuleProps): ComposedResource {
   const peer =
     'group' in r.peer
-      ? { referencedSecurityGroupIdSelector: sibling(r.peer.group) }
+      ? { referencedSecurityGroupIdSelector: sibling(r.peer.group.name) }
       : 'cidr' in r.peer
         ? { cidrIpv4: r.peer.cidr }
         : {};
-  stack.add(r.component ?? 'security', {
-    name: `${r.group}-${r.rule}`,
+  return scope.add({
+    name: `${r.group.name}-${r.rule}`,
     service: 'ec2',
     kind: r.direction === 'ingress' ? 'SecurityGroupIngressRule' : 'SecurityGroupEgressRule',
     placement: r.placement,
@@ -95,7 +85,7 @@ export function securityGroupRule(stack: Stack, r: RuleProps): void {
       description: r.description,
       ipProtocol: 'tcp',
       ...(r.port === undefined ? {} : { fromPort: r.port, toPort: r.port }),
-      securityGroupIdSelector: sibling(r.group),
+      securityGroupIdSelector: sibling(r.group.name),
       ...peer,
     },
     patches: [
@@ -110,10 +100,10 @@ export function securityGroupRule(stack: Stack, r: RuleProps): void {
  * one patch (P&T cannot loop over a list at render time). AWS warns against mixing it with the
  * per-rule kinds on one group, so every rule of the ALB group is of this kind.
  */
-function albRules(stack: Stack): void {
+function albRules(scope: StackComponent, alb: ComposedResource, app: ComposedResource): void {
   for (const port of [80, 443]) {
-    stack.add('security', {
-      name: `${SG_ALB}-in-${port}`,
+    scope.add({
+      name: `${alb.name}-in-${port}`,
       service: 'ec2',
       kind: 'SecurityGroupRule',
       forProvider: {
@@ -122,13 +112,13 @@ function albRules(stack: Stack): void {
         protocol: 'tcp',
         fromPort: port,
         toPort: port,
-        securityGroupIdSelector: sibling(SG_ALB),
+        securityGroupIdSelector: sibling(alb.name),
       },
       patches: [fromXr('spec.loadBalancer.allowedCidrs', 'spec.forProvider.cidrBlocks')],
     });
   }
-  stack.add('security', {
-    name: `${SG_ALB}-out-app`,
+  scope.add({
+    name: `${alb.name}-out-app`,
     service: 'ec2',
     kind: 'SecurityGroupRule',
     forProvider: {
@@ -137,89 +127,92 @@ function albRules(stack: Stack): void {
       protocol: 'tcp',
       fromPort: 80,
       toPort: 80,
-      securityGroupIdSelector: sibling(SG_ALB),
-      sourceSecurityGroupIdSelector: sibling(SG_APP),
+      securityGroupIdSelector: sibling(alb.name),
+      sourceSecurityGroupIdSelector: sibling(app.name),
     },
   });
 }
 
-export function security(stack: Stack): void {
-  const db = DATABASE_ENABLED;
-  const lambda = SERVERLESS_ENABLED;
-  const bastion = BASTION_ENABLED;
+export interface SecurityGroupsProps {
+  network: Network;
+}
 
-  securityGroup(stack, {
-    name: SG_ALB,
-    part: 'alb',
-    description: 'Load balancer: HTTP/HTTPS from allowed CIDRs',
-  });
-  securityGroup(stack, {
-    name: SG_APP,
-    part: 'app',
-    description: 'App instances: nginx on 80 from the ALB only',
-  });
-  securityGroup(stack, {
-    name: SG_DB,
-    part: 'db',
-    when: db,
-    description: 'Database: from the app and Lambdas only',
-  });
-  securityGroup(stack, {
-    name: SG_BASTION,
-    part: 'bastion',
-    when: bastion,
-    description: 'Bastion: SSM only, no ingress',
-  });
-  securityGroup(stack, { name: SG_LAMBDA, part: 'lambda', when: lambda, description: 'Lambdas in the VPC' });
+/** The environment's security groups and their rules, one group per tier. */
+export class SecurityGroups extends StackComponent {
+  readonly alb: ComposedResource;
+  readonly app: ComposedResource;
+  /** Exists with the database. */
+  readonly db: ComposedResource;
+  /** Exists with the bastion. */
+  readonly bastion: ComposedResource;
+  /** Exists with the serverless side. */
+  readonly lambda: ComposedResource;
 
-  albRules(stack);
+  constructor(scope: Construct, id: string, { network }: SecurityGroupsProps) {
+    super(scope, id, 'security');
+    const group = (name: string, part: string, description: string, when?: Condition) =>
+      securityGroup(this, { name, part, description, network, when });
+    this.alb = group('sg-alb', 'alb', 'Load balancer: HTTP/HTTPS from allowed CIDRs');
+    this.app = group('sg-app', 'app', 'App instances: nginx on 80 from the ALB only');
+    this.db = group('sg-db', 'db', 'Database: from the app and Lambdas only', enabled.database);
+    this.bastion = group('sg-bastion', 'bastion', 'Bastion: SSM only, no ingress', enabled.bastion);
+    this.lambda = group('sg-lambda', 'lambda', 'Lambdas in the VPC', enabled.serverless);
+    albRules(this, this.alb, this.app);
+    groupRules(this);
+  }
+}
 
-  securityGroupRule(stack, {
-    group: SG_APP,
+function groupRules(sg: SecurityGroups): void {
+  const db = enabled.database;
+  const lambda = enabled.serverless;
+  const bastion = enabled.bastion;
+
+  securityGroupRule(sg, {
+    group: sg.app,
     rule: 'in-alb',
     direction: 'ingress',
     description: 'nginx from the ALB',
     port: 80,
-    peer: { group: SG_ALB },
+    peer: { group: sg.alb },
   });
-  securityGroupRule(stack, {
-    group: SG_APP,
+  securityGroupRule(sg, {
+    group: sg.app,
     rule: 'out-https',
     direction: 'egress',
     description: 'AWS APIs, SSM and packages through the NAT or endpoints',
     port: 443,
     peer: { cidr: '0.0.0.0/0' },
   });
-  securityGroupRule(stack, {
-    group: SG_APP,
+  securityGroupRule(sg, {
+    group: sg.app,
     rule: 'out-db',
     direction: 'egress',
     description: 'To the database',
-    peer: { group: SG_DB },
+    peer: { group: sg.db },
     when: db,
     patches: databasePortPatches(),
   });
 
-  securityGroupRule(stack, {
-    group: SG_DB,
+  securityGroupRule(sg, {
+    group: sg.db,
     rule: 'in-app',
     direction: 'ingress',
     description: 'From the app instances',
-    peer: { group: SG_APP },
+    peer: { group: sg.app },
     when: db,
     patches: databasePortPatches(),
   });
-  securityGroupRule(stack, {
-    group: SG_DB,
+  securityGroupRule(sg, {
+    group: sg.db,
     rule: 'in-lambda',
     direction: 'ingress',
     description: 'From the Lambdas',
-    peer: { group: SG_LAMBDA },
+    peer: { group: sg.lambda },
     when: and(db, lambda),
     patches: databasePortPatches(),
   });
-  securityGroupRule(stack, {
-    group: SG_DB,
+  securityGroupRule(sg, {
+    group: sg.db,
     rule: 'out-vpc',
     direction: 'egress',
     description: 'Nothing leaves the VPC: HTTPS to interface endpoints only',
@@ -228,8 +221,8 @@ export function security(stack: Stack): void {
     when: db,
   });
 
-  securityGroupRule(stack, {
-    group: SG_BASTION,
+  securityGroupRule(sg, {
+    group: sg.bastion,
     rule: 'out-https',
     direction: 'egress',
     description: 'SSM Session Manager and packages through the NAT or endpoints',
@@ -238,8 +231,8 @@ export function security(stack: Stack): void {
     when: bastion,
   });
 
-  securityGroupRule(stack, {
-    group: SG_LAMBDA,
+  securityGroupRule(sg, {
+    group: sg.lambda,
     rule: 'out-https',
     direction: 'egress',
     description: 'AWS APIs (CloudWatch, DynamoDB, SQS) through the NAT or endpoints',
@@ -247,12 +240,12 @@ export function security(stack: Stack): void {
     peer: { cidr: '0.0.0.0/0' },
     when: lambda,
   });
-  securityGroupRule(stack, {
-    group: SG_LAMBDA,
+  securityGroupRule(sg, {
+    group: sg.lambda,
     rule: 'out-db',
     direction: 'egress',
     description: 'To the database',
-    peer: { group: SG_DB },
+    peer: { group: sg.db },
     when: and(lambda, db),
     patches: databasePortPatches(),
   });

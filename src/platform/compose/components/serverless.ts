@@ -9,22 +9,24 @@ import type { LambdaArtifact } from '../../lambda/index.js';
 import { asString, fromEnv, fromXr, format } from '../patches.js';
 import { ENV_PREFIX } from '../naming.js';
 import { arn, policyDocument, policyPatch, templated, type PolicyStatement } from '../policy.js';
-import { celHas, profileDefault, sibling, type Stack } from '../resource.js';
-import { serviceRole, APP_ASG_PART } from './compute.js';
-import { subnetsOfTier } from './network.js';
-import { TABLE_PART } from './dynamodb.js';
-import { KMS_KEY_ARN_STATUS, SERVERLESS_ENABLED, logGroup } from './observability.js';
-import { SG_LAMBDA } from './security.js';
-import { bucket, bucketName, KMS_KEY } from './storage.js';
+import type { Construct } from 'constructs';
+import { all, celHas, enabled } from '../conditions.js';
+import { profileDefault, sibling, StackComponent, type ComposedResource } from '../resource.js';
+import { serviceRole, type Compute } from './compute.js';
+import type { Table } from './dynamodb.js';
+import type { EnvironmentKey } from './encryption.js';
+import type { Network } from './network.js';
+import { logGroup } from './observability.js';
+import type { SecurityGroups } from './security.js';
+import { Bucket } from './storage.js';
 
-export const ARTIFACTS_BUCKET = bucketName('artifacts');
 export const LAMBDA_CODE = 'lambda-code';
 export const DLQ = 'lambda-dlq';
-export const REST_API = 'api';
-export const API_STAGE = 'api-stage';
-export const API_STAGE_NAME = 'v1';
+const REST_API = 'api';
+const API_STAGE = 'api-stage';
+const API_STAGE_NAME = 'v1';
 export const API_EXECUTION_ARN_STATUS = 'status.ids.apiExecutionArn';
-export const SCHEDULE_RULE = 'aggregator-schedule';
+const SCHEDULE_RULE = 'aggregator-schedule';
 
 /** The two functions: composition name, AWS name part, handler key, timeout. */
 export const functions = {
@@ -33,9 +35,9 @@ export const functions = {
 } as const;
 type Fn = keyof typeof functions;
 
-const and = (...c: string[]) => c.map((x) => `(${x})`).join(' && ');
 const lambdaLogGroup = (fn: Fn) => `/aws/lambda/\${prefix}-${functions[fn].part}`;
-const tableArn = `arn:\${partition}:dynamodb:\${region}:\${account}:table/\${prefix}-${TABLE_PART}`;
+const tableArn = (table: Table) =>
+  `arn:\${partition}:dynamodb:\${region}:\${account}:table/\${prefix}-${table.part}`;
 const dlqArn = 'arn:${partition}:sqs:${region}:${account}:${prefix}-dlq';
 const scheduleRuleArn = 'arn:${partition}:events:${region}:${account}:rule/${prefix}-aggregate';
 const functionArn = (fn: Fn) =>
@@ -76,13 +78,13 @@ function lambdaStatements(fn: Fn): PolicyStatement[] {
   ];
 }
 
-function metricQueries(): string {
+function metricQueries(compute: Compute): string {
   return JSON.stringify([
     {
       id: 'app_cpu',
       namespace: 'AWS/EC2',
       metricName: 'CPUUtilization',
-      dimensions: { AutoScalingGroupName: `\${prefix}-${APP_ASG_PART}` },
+      dimensions: { AutoScalingGroupName: `\${prefix}-${compute.asgPart}` },
       stat: 'Average',
       period: 300,
       unit: 'Percent',
@@ -106,36 +108,64 @@ function metricQueries(): string {
   ]);
 }
 
-/** Call with `await buildLambdaArtifact()` (src/platform/lambda): the code the functions run. */
-export function serverless(stack: Stack, artifact: LambdaArtifact): void {
-  // The queue is created encrypted or not at all, so the whole side waits for the key's ARN.
-  const when = and(SERVERLESS_ENABLED, celHas(KMS_KEY_ARN_STATUS));
+export interface ServerlessProps {
+  /** The functions run in the private subnets. */
+  network: Network;
+  /** Encrypts the artifacts, queue and logs. */
+  key: EnvironmentKey;
+  /** The functions are in `securityGroups.lambda`. */
+  securityGroups: SecurityGroups;
+  /** The table the functions read and write. */
+  table: Table;
+  /** The app instances whose metrics the aggregator reads. */
+  compute: Compute;
+  /** The code the functions run: `await buildLambdaArtifact()` (src/platform/lambda). */
+  artifact: LambdaArtifact;
+}
 
-  bucket(stack, { part: 'artifacts', component: 'serverless', encryption: 'kms', when });
-  stack.add('serverless', {
+/** The serverless side: functions, queue, REST API and schedule; exists when the claim enables it. */
+export class Serverless extends StackComponent {
+  /** The bucket the function code is delivered in. */
+  readonly artifacts: Bucket;
+
+  constructor(scope: Construct, id: string, props: ServerlessProps) {
+    super(scope, id, 'serverless');
+    // The queue is created encrypted or not at all, so the whole side waits for the key's ARN.
+    const when = all(enabled.serverless, celHas(props.key.arnStatus));
+    this.artifacts = new Bucket(this, 'artifacts', { part: 'artifacts', key: props.key, when });
+    declareServerless(this, when, props);
+    restApi(this, when, props.key);
+    schedule(this, when);
+  }
+}
+
+function declareServerless(scope: Serverless, when: string, props: ServerlessProps): void {
+  const { artifact, key } = props;
+  const artifacts = sibling(scope.artifacts.bucket.name);
+  scope.add({
     name: LAMBDA_CODE,
     service: 's3',
     kind: 'Object',
     when,
     forProvider: {
-      bucketSelector: sibling(ARTIFACTS_BUCKET),
+      bucketSelector: artifacts,
       key: artifact.key,
       contentBase64: artifact.base64,
       contentType: 'application/zip',
       serverSideEncryption: 'aws:kms',
-      kmsKeyIdSelector: sibling(KMS_KEY),
+      kmsKeyIdSelector: key.selector,
       bucketKeyEnabled: true,
     },
   });
 
-  stack.add('serverless', {
+  scope.add({
     name: DLQ,
     service: 'sqs',
     kind: 'Queue',
     when,
     forProvider: { messageRetentionSeconds: 1209600, kmsDataKeyReusePeriodSeconds: 300 },
     awsName: { part: 'dlq', limit: 'sqs', via: { parameter: 'name' } },
-    patches: [fromXr(KMS_KEY_ARN_STATUS, 'spec.forProvider.kmsMasterKeyId')],
+    patches: [fromXr(key.arnStatus, 'spec.forProvider.kmsMasterKeyId')],
     templates: [
       policyPatch(
         policyDocument([
@@ -154,9 +184,16 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
   });
 
   const roleStatements: Record<Fn, PolicyStatement[]> = {
-    api: [{ Sid: 'ReadAggregates', Effect: 'Allow', Action: 'dynamodb:Query', Resource: tableArn }],
+    api: [
+      { Sid: 'ReadAggregates', Effect: 'Allow', Action: 'dynamodb:Query', Resource: tableArn(props.table) },
+    ],
     aggregator: [
-      { Sid: 'WriteAggregates', Effect: 'Allow', Action: 'dynamodb:BatchWriteItem', Resource: tableArn },
+      {
+        Sid: 'WriteAggregates',
+        Effect: 'Allow',
+        Action: 'dynamodb:BatchWriteItem',
+        Resource: tableArn(props.table),
+      },
       {
         Sid: 'ReadMetrics',
         Effect: 'Allow',
@@ -168,25 +205,25 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
     ],
   };
 
+  const functionResources: ComposedResource[] = [];
   for (const fn of ['api', 'aggregator'] as const) {
     const f = functions[fn];
-    logGroup(stack, {
+    logGroup(scope, {
       name: `log-group-${fn}`,
-      component: 'serverless',
+      key,
       awsName: { part: f.part, prefix: '/aws/lambda/' },
       when,
     });
-    serviceRole(stack, {
+    serviceRole(scope, {
       name: f.role,
       part: `${f.part}-fn`,
-      component: 'serverless',
       service: 'lambda.amazonaws.com',
       when,
       // X-Ray trace upload has no resource-level permissions; the AWS managed policy is the narrow form.
       managedPolicies: ['AWSXRayDaemonWriteAccess'],
       statements: [...lambdaStatements(fn), ...roleStatements[fn]],
     });
-    stack.add('serverless', {
+    const fnResource = scope.add({
       name: f.name,
       service: 'lambda',
       kind: 'Function',
@@ -196,7 +233,7 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
         runtime: 'nodejs20.x',
         architectures: ['arm64'],
         handler: artifact.handlers[fn],
-        s3BucketSelector: sibling(ARTIFACTS_BUCKET),
+        s3BucketSelector: artifacts,
         s3Key: artifact.key,
         sourceCodeHash: artifact.sha256Base64,
         roleSelector: sibling(f.role),
@@ -204,8 +241,8 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
         memorySize: f.memorySize,
         tracingConfig: { mode: 'Active' },
         vpcConfig: {
-          subnetIdSelector: subnetsOfTier('private', 'primary'),
-          securityGroupIdSelector: sibling(SG_LAMBDA),
+          subnetIdSelector: props.network.subnets('private'),
+          securityGroupIdSelector: sibling(props.securityGroups.lambda.name),
         },
         loggingConfig: { logFormat: 'JSON', applicationLogLevel: 'INFO', systemLogLevel: 'WARN' },
       },
@@ -213,7 +250,7 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
       patches: [
         fromXr('spec.environment', 'spec.forProvider.environment.variables.ENVIRONMENT'),
         fromEnv(ENV_PREFIX, 'spec.forProvider.environment.variables.TABLE_NAME', [
-          format(`%s-${TABLE_PART}`),
+          format(`%s-${props.table.part}`),
         ]),
         fromEnv(ENV_PREFIX, 'spec.forProvider.loggingConfig.logGroup', [format(`/aws/lambda/%s-${f.part}`)]),
         ...(fn === 'aggregator'
@@ -228,23 +265,20 @@ export function serverless(stack: Stack, artifact: LambdaArtifact): void {
       templates: [
         templated(dlqArn, 'spec.forProvider.deadLetterConfig.targetArn'),
         ...(fn === 'aggregator'
-          ? [templated(metricQueries(), 'spec.forProvider.environment.variables.METRIC_QUERIES')]
+          ? [templated(metricQueries(props.compute), 'spec.forProvider.environment.variables.METRIC_QUERIES')]
           : []),
       ],
     });
+    functionResources.push(fnResource);
   }
 
   // Lambda's network interfaces outlive the functions for a while; the group must wait for them.
-  for (const fn of ['api', 'aggregator'] as const)
-    stack.usage(stack.get(SG_LAMBDA), stack.get(functions[fn].name));
-
-  restApi(stack, when);
-  schedule(stack, when);
+  for (const fnResource of functionResources) scope.usage(props.securityGroups.lambda, fnResource);
 }
 
-function restApi(stack: Stack, when: string): void {
+function restApi(scope: Serverless, when: string, key: EnvironmentKey): void {
   const api = { restApiIdSelector: sibling(REST_API) };
-  stack.add('serverless', {
+  scope.add({
     name: REST_API,
     service: 'apigateway',
     kind: 'RestAPI',
@@ -254,14 +288,14 @@ function restApi(stack: Stack, when: string): void {
     status: { [API_EXECUTION_ARN_STATUS]: 'status.atProvider.executionArn' },
   });
   for (const path of ['health', 'metrics'] as const) {
-    stack.add('serverless', {
+    scope.add({
       name: `api-resource-${path}`,
       service: 'apigateway',
       kind: 'Resource',
       when,
       forProvider: { ...api, parentIdSelector: sibling(REST_API), pathPart: path },
     });
-    stack.add('serverless', {
+    scope.add({
       name: `api-method-${path}`,
       service: 'apigateway',
       kind: 'Method',
@@ -273,7 +307,7 @@ function restApi(stack: Stack, when: string): void {
         authorization: 'NONE',
       },
     });
-    stack.add('serverless', {
+    scope.add({
       name: `api-integration-${path}`,
       service: 'apigateway',
       kind: 'Integration',
@@ -289,7 +323,7 @@ function restApi(stack: Stack, when: string): void {
       },
     });
   }
-  stack.add('serverless', {
+  scope.add({
     name: 'api-deployment',
     service: 'apigateway',
     kind: 'Deployment',
@@ -301,9 +335,9 @@ function restApi(stack: Stack, when: string): void {
     },
   });
 
-  logGroup(stack, {
+  logGroup(scope, {
     name: 'log-group-api-access',
-    component: 'serverless',
+    key,
     awsName: { part: 'api-access', prefix: '/envstack/' },
     when,
   });
@@ -317,7 +351,7 @@ function restApi(stack: Stack, when: string): void {
     responseLength: '$context.responseLength',
     integrationLatency: '$context.integrationLatency',
   });
-  stack.add('serverless', {
+  scope.add({
     name: API_STAGE,
     service: 'apigateway',
     kind: 'Stage',
@@ -337,7 +371,7 @@ function restApi(stack: Stack, when: string): void {
     ],
     status: { 'status.endpoints.api': 'status.atProvider.invokeUrl' },
   });
-  stack.add('serverless', {
+  scope.add({
     name: 'api-method-settings',
     service: 'apigateway',
     kind: 'MethodSettings',
@@ -357,15 +391,14 @@ function restApi(stack: Stack, when: string): void {
   });
 
   // Stage logging needs the account-level CloudWatch role (one per account and region).
-  serviceRole(stack, {
+  serviceRole(scope, {
     name: 'apigw-cloudwatch-role',
     part: 'apigw-logs',
-    component: 'serverless',
     service: 'apigateway.amazonaws.com',
     when,
     managedPolicies: ['service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
   });
-  stack.add('serverless', {
+  scope.add({
     name: 'apigw-account',
     service: 'apigateway',
     kind: 'Account',
@@ -373,11 +406,11 @@ function restApi(stack: Stack, when: string): void {
     forProvider: { cloudwatchRoleArnSelector: sibling('apigw-cloudwatch-role') },
   });
 
-  stack.add('serverless', {
+  scope.add({
     name: 'api-invoke-permission',
     service: 'lambda',
     kind: 'Permission',
-    when: and(when, celHas(API_EXECUTION_ARN_STATUS)),
+    when: all(when, celHas(API_EXECUTION_ARN_STATUS)),
     forProvider: {
       functionNameSelector: sibling(functions.api.name),
       action: 'lambda:InvokeFunction',
@@ -388,8 +421,8 @@ function restApi(stack: Stack, when: string): void {
   });
 }
 
-function schedule(stack: Stack, when: string): void {
-  stack.add('serverless', {
+function schedule(scope: Serverless, when: string): void {
+  scope.add({
     name: SCHEDULE_RULE,
     service: 'cloudwatchevents',
     kind: 'Rule',
@@ -398,7 +431,7 @@ function schedule(stack: Stack, when: string): void {
     awsName: { part: 'aggregate', limit: 'eventRule', via: 'external-name' },
     patches: [fromXr('spec.serverless.schedule', 'spec.forProvider.scheduleExpression')],
   });
-  stack.add('serverless', {
+  scope.add({
     name: `${SCHEDULE_RULE}-target`,
     service: 'cloudwatchevents',
     kind: 'Target',
@@ -413,7 +446,7 @@ function schedule(stack: Stack, when: string): void {
       templated(dlqArn, 'spec.forProvider.deadLetterConfig.arn'),
     ],
   });
-  stack.add('serverless', {
+  scope.add({
     name: 'aggregator-schedule-permission',
     service: 'lambda',
     kind: 'Permission',

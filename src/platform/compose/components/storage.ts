@@ -6,38 +6,67 @@
 import { arn, policyDocument, policyPatch, type PolicyStatement } from '../policy.js';
 import { fromXr, mapTransform } from '../patches.js';
 import { profileTable } from '../../api/profiles.js';
-import { sibling, type Component, type Placement, type Stack } from '../resource.js';
-
-export const KMS_KEY = 'kms-key';
-export const DR_KMS_KEY = 'dr-kms-key';
+import { Construct } from 'constructs';
+import type { Condition } from '../conditions.js';
+import {
+  sibling,
+  StackComponent,
+  type ComposedResource,
+  type Placement,
+  type ResourceProps,
+} from '../resource.js';
+import type { EnvironmentKey } from './encryption.js';
 
 export interface BucketProps {
   /** Composition resource name prefix and AWS name part, e.g. `logs` → `bucket-logs`, `<prefix>-logs-<hash>`. */
   part: string;
-  component?: Component;
-  placement?: Placement;
-  when?: string;
-  /** `kms` (the environment's CMK) or `s3` (SSE-S3: the only option for ALB access logs). */
-  encryption: 'kms' | 's3';
+  /** Default: the key's region, else primary. */
+  placement?: Exclude<Placement, 'global'>;
+  when?: Condition;
+  /** The key objects are encrypted with; without one, SSE-S3 (the only option for ALB access logs). */
+  key?: EnvironmentKey;
   /** Statements besides deny-insecure-transport. */
   statements?: PolicyStatement[];
   /** Expire current objects after the profile's log retention (log buckets). */
   expireObjects?: boolean;
 }
 
-export function bucketName(part: string): string {
+function bucketName(part: string): string {
   return `bucket-${part}`;
 }
 
-export function bucket(stack: Stack, props: BucketProps): void {
-  const name = bucketName(props.part);
-  const component = props.component ?? 'storage';
-  const placement = props.placement ?? 'primary';
-  const common = { service: 's3', placement, when: props.when } as const;
-  const dr = placement === 'dr';
-  const key = dr ? DR_KMS_KEY : KMS_KEY;
+/**
+ * An S3 bucket with its encryption, versioning, public access block, ownership, lifecycle and
+ * policy, declared in the enclosing component.
+ */
+export class Bucket extends Construct {
+  readonly bucket: ComposedResource;
+  readonly policy: ComposedResource;
+  /** The AWS name part: the bucket is `<prefix>-<part>-<hash>`. */
+  readonly part: string;
+  readonly placement: Exclude<Placement, 'global'>;
 
-  stack.add(component, {
+  constructor(scope: Construct, id: string, props: BucketProps) {
+    super(scope, id);
+    const { bucket, policy } = declareBucket(this, props);
+    this.bucket = bucket;
+    this.policy = policy;
+    this.part = props.part;
+    this.placement = props.placement ?? props.key?.placement ?? 'primary';
+  }
+}
+
+function declareBucket(
+  scope: Bucket,
+  props: BucketProps,
+): { bucket: ComposedResource; policy: ComposedResource } {
+  const component = StackComponent.of(scope);
+  const add = (p: ResourceProps) => component.add(p, scope);
+  const name = bucketName(props.part);
+  const placement = props.placement ?? props.key?.placement ?? 'primary';
+  const common = { service: 's3', placement, when: props.when } as const;
+
+  const bucket = add({
     ...common,
     name,
     kind: 'Bucket',
@@ -46,18 +75,18 @@ export function bucket(stack: Stack, props: BucketProps): void {
     awsName: { part: props.part, limit: 's3Bucket', global: true, via: 'external-name' },
     status: { [`status.ids.buckets.${props.part.replace(/-/g, '')}`]: 'status.atProvider.id' },
   });
-  stack.add(component, {
+  add({
     ...common,
     name: `${name}-encryption`,
     kind: 'BucketServerSideEncryptionConfiguration',
     forProvider: {
       bucketSelector: sibling(name),
       rule: [
-        props.encryption === 'kms'
+        props.key
           ? {
               applyServerSideEncryptionByDefault: {
                 sseAlgorithm: 'aws:kms',
-                kmsMasterKeyIdSelector: sibling(key),
+                kmsMasterKeyIdSelector: props.key.selector,
               },
               bucketKeyEnabled: true,
             }
@@ -65,13 +94,13 @@ export function bucket(stack: Stack, props: BucketProps): void {
       ],
     },
   });
-  stack.add(component, {
+  add({
     ...common,
     name: `${name}-versioning`,
     kind: 'BucketVersioning',
     forProvider: { bucketSelector: sibling(name), versioningConfiguration: { status: 'Enabled' } },
   });
-  stack.add(component, {
+  add({
     ...common,
     name: `${name}-public-access-block`,
     kind: 'BucketPublicAccessBlock',
@@ -83,7 +112,7 @@ export function bucket(stack: Stack, props: BucketProps): void {
       restrictPublicBuckets: true,
     },
   });
-  stack.add(component, {
+  add({
     ...common,
     name: `${name}-ownership`,
     kind: 'BucketOwnershipControls',
@@ -97,7 +126,7 @@ export function bucket(stack: Stack, props: BucketProps): void {
     noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
     transition: [{ days: 30, storageClass: 'STANDARD_IA' }],
   };
-  stack.add(component, {
+  add({
     ...common,
     name: `${name}-lifecycle`,
     kind: 'BucketLifecycleConfiguration',
@@ -121,13 +150,14 @@ export function bucket(stack: Stack, props: BucketProps): void {
     },
     ...(props.statements ?? []),
   ];
-  stack.add(component, {
+  const policy = add({
     ...common,
     name: `${name}-policy`,
     kind: 'BucketPolicy',
     forProvider: { bucketSelector: sibling(name) },
     templates: [policyPatch(policyDocument(statements), 'spec.forProvider.policy')],
   });
+  return { bucket, policy };
 }
 
 /** The log delivery service writing under AWSLogs/<account>/ (VPC flow logs). */
@@ -155,11 +185,22 @@ export function logDeliveryStatements(part: string): PolicyStatement[] {
   ];
 }
 
-export function storage(stack: Stack): void {
-  bucket(stack, {
-    part: 'logs',
-    encryption: 'kms',
-    expireObjects: true,
-    statements: logDeliveryStatements('logs'),
-  });
+export interface StorageProps {
+  /** Encrypts the buckets. */
+  key: EnvironmentKey;
+}
+
+/** The environment's log bucket (flow logs and other service logs). */
+export class Storage extends StackComponent {
+  readonly logs: Bucket;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id, 'storage');
+    this.logs = new Bucket(this, 'logs', {
+      part: 'logs',
+      key: props.key,
+      expireObjects: true,
+      statements: logDeliveryStatements('logs'),
+    });
+  }
 }
