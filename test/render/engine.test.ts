@@ -5,6 +5,7 @@ import type {
   RunFunctionRequest,
   Unstructured,
 } from '../../src/engine/render/fnapi.js';
+import { pipelineComposition } from './pipeline.js';
 
 const xr: Unstructured = {
   apiVersion: 'example.org/v1',
@@ -13,24 +14,7 @@ const xr: Unstructured = {
   spec: { region: 'us-east-1', count: 2 },
 };
 
-function composition(
-  ...steps: { step: string; fn: string; input?: Record<string, unknown> }[]
-): Unstructured {
-  return {
-    apiVersion: 'apiextensions.crossplane.io/v1',
-    kind: 'Composition',
-    metadata: { name: 'comp' },
-    spec: {
-      compositeTypeRef: { apiVersion: 'example.org/v1', kind: 'XNet' },
-      mode: 'Pipeline',
-      pipeline: steps.map((s) => ({
-        step: s.step,
-        functionRef: { name: s.fn },
-        ...(s.input ? { input: s.input } : {}),
-      })),
-    },
-  };
-}
+const composition = pipelineComposition;
 
 const addResources =
   (resources: FnState['resources']): CompositionFunction =>

@@ -8,6 +8,7 @@ import { defaultFunctions } from '../../src/engine/render/index.js';
 import { patchAndTransform } from '../../src/engine/render/pt/index.js';
 import { loadYaml } from '../../src/engine/render/yaml.js';
 import { loadExample } from '../support/render.js';
+import { pipelineComposition } from './pipeline.js';
 
 /**
  * render keeps work across renders of one Composition object (the decoded, validated P&T input, the
@@ -122,20 +123,7 @@ describe('what functions get and give', () => {
       },
     ],
   };
-  const composition = (...steps: { step: string; fn: string; input?: object }[]): Unstructured => ({
-    apiVersion: 'apiextensions.crossplane.io/v1',
-    kind: 'Composition',
-    metadata: { name: 'comp' },
-    spec: {
-      compositeTypeRef: { apiVersion: 'example.org/v1', kind: 'XNet' },
-      mode: 'Pipeline',
-      pipeline: steps.map((s) => ({
-        step: s.step,
-        functionRef: { name: s.fn },
-        ...(s.input ? { input: s.input } : {}),
-      })),
-    },
-  });
+  const composition = pipelineComposition;
 
   it('a function that modifies everything in its request changes nothing later steps see', () => {
     let seen: { observed: string; desired: string; context: string } | undefined;
