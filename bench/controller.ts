@@ -16,6 +16,8 @@
  * ENVSTACK_BENCH_CHURN_S (120), ENVSTACK_BENCH_RESYNC_S (30), ENVSTACK_BENCH_IDLE_S (70),
  * ENVSTACK_BENCH_VISIBLE (0.5: the share of status changes that change an environment's status),
  * ENVSTACK_BENCH_CONCURRENCY (32 requests in flight while seeding), ENVSTACK_BENCH_CACHE (1),
+ * ENVSTACK_BENCH_HEAP_MIB (0: the controller's --max-old-space-size; 792 is what Node picks under the
+ * chart's 1536Mi limit),
  * ENVSTACK_BENCH_LEADER_ELECTION (1; its Lease renewals are counted apart
  * from idle writes), ENVSTACK_BENCH_CPU_PROF (a folder: the controller's CPU profile),
  * ENVSTACK_BENCH_RECORD (1: merge the figures into bench/results.json), ENVSTACK_BENCH_SEED_ONLY (1: seed
@@ -94,6 +96,8 @@ const cfg = {
   cache: flag('ENVSTACK_BENCH_CACHE', true),
   leaderElection: flag('ENVSTACK_BENCH_LEADER_ELECTION', true),
   cpuProf: process.env.ENVSTACK_BENCH_CPU_PROF,
+  /** The controller's V8 old-space cap in MiB (0: V8's own, sized from this host's memory). */
+  heapCapMiB: num('ENVSTACK_BENCH_HEAP_MIB', 0),
   record: flag('ENVSTACK_BENCH_RECORD', flag('BENCH_RECORD', true)),
   /** A file: one line per injected change and per status seen (for finding where latency goes). */
   trace: process.env.ENVSTACK_BENCH_TRACE,
@@ -360,6 +364,7 @@ async function run(): Promise<Figures> {
   delete controllerEnv.NODE_OPTIONS;
   const nodeArgs = [
     ...(cfg.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cfg.cpuProf}`] : []),
+    ...(cfg.heapCapMiB > 0 ? [`--max-old-space-size=${cfg.heapCapMiB}`] : []),
     '--import',
     'tsx',
     'bench/controller-process.ts',
@@ -966,6 +971,7 @@ function entriesOf(f: Figures): Record<string, BenchEntry> {
     workers: cfg.workers,
     churnPerMin: Math.round((resources * cfg.churnPercent) / 100),
     claimEditsPerMin: cfg.claimEditsPerMin,
+    heapCapMiB: cfg.heapCapMiB || null,
   };
   const one = (value: number, unit: string, extra: Record<string, unknown> = {}): BenchEntry => ({
     median: round(value),
