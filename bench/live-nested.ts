@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import jsYaml from 'js-yaml';
-import { COMPONENT_LABEL } from '../src/platform/compose/resource.js';
+import { COMPONENT_LABEL } from '../src/platform/compose/names.js';
 import type { JsonObject, Unstructured } from '../src/engine/render/fnapi.js';
 import { loadComposition } from '../src/platform/render/service.js';
 import { cloneJson, isObject } from '../src/engine/render/unstructured.js';

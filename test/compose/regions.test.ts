@@ -6,7 +6,8 @@
  */
 import { subnetsOfTier } from '../../src/platform/compose/components/network.js';
 import { flavors } from '../../src/platform/compose/flavor.js';
-import { REGION_ROLE_LABEL, Stack } from '../../src/platform/compose/resource.js';
+import { REGION_ROLE_LABEL } from '../../src/platform/compose/names.js';
+import { Stack } from '../../src/platform/compose/resource.js';
 import { convergeClaim } from '../../src/platform/render/converge.js';
 import type { Unstructured } from '../../src/engine/render/fnapi.js';
 import { isObject } from '../../src/engine/render/unstructured.js';

@@ -1,6 +1,6 @@
 import { EventRecorder, normalizeMessage } from '../../src/ops/controller/events.js';
 import type { KubeClient } from '../../src/ops/controller/kube.js';
-import { ApiError } from '../../src/ops/controller/kube.js';
+import { ApiError } from '../../src/ops/controller/errors.js';
 
 describe('normalizeMessage', () => {
   it('strips AWS request ids, host ids and timestamps, and leaves other messages alone', () => {

@@ -14,7 +14,8 @@ import yaml from 'js-yaml';
 import type { Flavor } from '../../src/platform/compose/flavor.js';
 import { API_VERSION, apiNames, compositionName, DEFAULT_GROUP } from '../../src/platform/compose/xrd.js';
 import { composedKinds, kindId, kindRefOf, type KindRef } from '../../src/ops/controller/kinds.js';
-import { KubeClient, resourcePath, statusCodeOf } from '../../src/ops/controller/kube.js';
+import { statusCodeOf } from '../../src/ops/controller/errors.js';
+import { KubeClient, resourcePath } from '../../src/ops/controller/kube.js';
 import { keyOf, type KObject } from '../../src/ops/controller/object.js';
 import { controllerRbac, pluralOf } from '../../src/platform/delivery/controller-rbac.js';
 import {

@@ -20,7 +20,7 @@ import {
 import { bundledCrdIndex, validateRendered } from '../../src/platform/validate/index.js';
 import { renderClaim } from '../../src/platform/render/service.js';
 import { crdsFromCluster, validateCrdIndex, type CrdReader } from '../../src/cli/cluster-crds.js';
-import { ApiError } from '../../src/ops/controller/kube.js';
+import { ApiError } from '../../src/ops/controller/errors.js';
 import { main } from '../../src/cli/main.js';
 import type { Unstructured } from '../../src/core/json.js';
 

@@ -22,7 +22,8 @@ import {
   trimCrd,
   type KindRef,
 } from './kinds.js';
-import { ApiError, KubeClient, resourcePath, statusCodeOf } from './kube.js';
+import { ApiError, statusCodeOf } from './errors.js';
+import { KubeClient, resourcePath } from './kube.js';
 import { silentLogger, type Logger } from './log.js';
 import { createMetrics, PHASES, type ControllerMetrics } from './metrics.js';
 import { isObject, keyOf, shareEqualValues, splitKey, type KObject } from './object.js';

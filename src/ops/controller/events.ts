@@ -6,7 +6,8 @@
  * `similarWindowMs` they are combined into one Event ("(combined from similar events): …").
  */
 import { randomBytes } from 'node:crypto';
-import { KubeClient, microTime, statusCodeOf } from './kube.js';
+import { statusCodeOf } from './errors.js';
+import { KubeClient, microTime } from './kube.js';
 import { silentLogger, type Logger } from './log.js';
 
 const REQUEST_ID =

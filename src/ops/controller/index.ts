@@ -23,7 +23,8 @@ export { cachedRenderer, compositionRenderer, type RenderContext, type RenderDes
 export { EventRecorder, normalizeMessage, type EventSpec, type EventTarget } from './events.js';
 export { Informer, type ResourceType } from './informer.js';
 export { composedKinds, servedByCrds, servedByDiscovery, type KindRef } from './kinds.js';
-export { ApiError, KubeClient, microTime } from './kube.js';
+export { ApiError } from './errors.js';
+export { KubeClient, microTime } from './kube.js';
 export { WorkQueue } from './queue.js';
 export { LeaderElector, type LeaderElectionOptions } from './leader.js';
 export { createMetrics, type ControllerMetrics } from './metrics.js';

@@ -5,7 +5,8 @@
  * good on a connection reset, which a controller cannot afford.
  */
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { KubeClient, resourcePath, statusCodeOf } from './kube.js';
+import { statusCodeOf } from './errors.js';
+import { KubeClient, resourcePath } from './kube.js';
 import { isObject, keyOf, type KObject } from './object.js';
 
 export interface ResourceType {

@@ -6,7 +6,8 @@
 import type { Flavor } from '../../platform/compose/flavor.js';
 import { buildStack } from '../../platform/compose/components/index.js';
 import type { ResourceType } from './informer.js';
-import { statusCodeOf, type KubeClient } from './kube.js';
+import { statusCodeOf } from './errors.js';
+import type { KubeClient } from './kube.js';
 import { isObject, type KObject } from './object.js';
 import { pluralOf } from '../../platform/delivery/controller-rbac.js';
 

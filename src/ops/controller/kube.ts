@@ -7,26 +7,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
-import { isObject } from './object.js';
-
-/** An HTTP answer other than 2xx, with the Kubernetes Status the server sent when there was one. */
-export class ApiError extends Error {
-  constructor(
-    readonly code: number,
-    readonly body: unknown,
-    readonly method: string,
-    readonly path: string,
-  ) {
-    const status = isObject(body) ? body : {};
-    const text = typeof status.message === 'string' ? status.message : typeof body === 'string' ? body : '';
-    super(`${method} ${path}: HTTP ${code}${text ? `: ${text.slice(0, 300)}` : ''}`);
-    this.name = 'ApiError';
-  }
-
-  get reason(): string | undefined {
-    return isObject(this.body) && typeof this.body.reason === 'string' ? this.body.reason : undefined;
-  }
-}
+import { ApiError } from './errors.js';
 
 /** A request that did not finish before its deadline (or was aborted). */
 class RequestTimeoutError extends Error {
@@ -34,13 +15,6 @@ class RequestTimeoutError extends Error {
     super(`${method} ${path}: no answer within ${ms} ms`);
     this.name = 'RequestTimeoutError';
   }
-}
-
-/** The HTTP status of an error from this client or from client-node, if it has one. */
-export function statusCodeOf(err: unknown): number | undefined {
-  if (err instanceof ApiError) return err.code;
-  if (isObject(err) && typeof err.code === 'number') return err.code;
-  return undefined;
 }
 
 export interface RequestOptionsK {

@@ -8,7 +8,8 @@
  * requires. Releasing clears holderIdentity so a standby takes over at once.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, KubeClient, microTime, statusCodeOf } from './kube.js';
+import { ApiError, statusCodeOf } from './errors.js';
+import { KubeClient, microTime } from './kube.js';
 import { silentLogger, type Logger } from './log.js';
 import { isObject } from './object.js';
 

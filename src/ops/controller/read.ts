@@ -1,7 +1,8 @@
 /** What `envstack status` and `envstack drift` read from the cluster for one environment. */
 import { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, apiNames, DEFAULT_GROUP } from '../../platform/compose/names.js';
-import { defaultKubeConfig, KubeClient, resourcePath, statusCodeOf } from './kube.js';
+import { statusCodeOf } from './errors.js';
+import { defaultKubeConfig, KubeClient, resourcePath } from './kube.js';
 import { isObject, type KObject } from './object.js';
 import { type ControllerStatus } from './status.js';
 

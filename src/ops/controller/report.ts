@@ -2,7 +2,8 @@
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Flavor } from '../../platform/compose/flavor.js';
 import { compositionRenderer, type RenderDesired } from './desired.js';
-import { defaultKubeConfig, KubeClient, resourcePath, statusCodeOf } from './kube.js';
+import { statusCodeOf } from './errors.js';
+import { defaultKubeConfig, KubeClient, resourcePath } from './kube.js';
 import { isObject, type KObject } from './object.js';
 import { pluralOf } from '../../platform/delivery/controller-rbac.js';
 import {

@@ -4,14 +4,16 @@
  * a deep-equal status, so an unchanged environment is never written.
  */
 import type { PlatformEnvironmentStatus } from '../../platform/api/schema.js';
-import { components as componentOrder } from '../../platform/compose/resource.js';
+import {
+  COMPONENT_LABEL,
+  components as componentOrder,
+  RESOURCE_LABEL,
+} from '../../platform/compose/names.js';
 import { diffLeaves, type LeafDiff } from './drift.js';
 import { normalizeMessage } from './events.js';
 import { conditionOf, isObject, shareEqualValues, type KObject } from './object.js';
 
 const COMPOSITION_RESOURCE_ANNOTATION = 'crossplane.io/composition-resource-name';
-export const RESOURCE_LABEL = 'envstack.dev/resource';
-export const COMPONENT_LABEL = 'envstack.dev/component';
 export const COMPOSITE_LABEL = 'crossplane.io/composite';
 const UNKNOWN_COMPONENT = 'other';
 /** Items kept in status; `count` always tells the whole number (count - items.length were left out). */

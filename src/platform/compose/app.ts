@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import yaml from 'js-yaml';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeIfChanged } from '../../core/files.js';
 import { join } from 'node:path';
 import type { JsonObject } from '../../core/json.js';
 import { buildLambdaArtifact } from '../lambda/index.js';
@@ -52,7 +53,7 @@ export function writeSynthesized(root: string, s: Synthesized): string[] {
   files.push([join('compositions', 'functions.yaml'), s.functions]);
   for (const [file, docs] of files) {
     mkdirSync(join(root, file, '..'), { recursive: true });
-    writeFileSync(join(root, file), header + toYaml(docs));
+    writeIfChanged(join(root, file), header + toYaml(docs));
   }
   return files.map(([f]) => f);
 }

@@ -6,5 +6,6 @@ export type { ApiNames } from './xrd.js';
 export { flavors, providerApiVersion, allCatalogEntries } from './flavor.js';
 export type { Flavor } from './flavor.js';
 export { functions } from './composition.js';
-export { RESOURCE_LABEL, COMPONENT_LABEL, REGION_ROLE_LABEL, components } from './resource.js';
-export type { ComposedResource, Component } from './resource.js';
+export { RESOURCE_LABEL, COMPONENT_LABEL, REGION_ROLE_LABEL, components } from './names.js';
+export type { Component } from './names.js';
+export type { ComposedResource } from './resource.js';

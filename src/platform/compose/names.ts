@@ -36,3 +36,31 @@ export function apiNames(flavor: Flavor, group = DEFAULT_GROUP): ApiNames {
 export function compositionName(flavor: Flavor, group = DEFAULT_GROUP): string {
   return `aws.${apiNames(flavor, group).compositePlural}.${group}`;
 }
+
+/** Labels every composed resource carries: its name in the Composition, and its component. */
+export const RESOURCE_LABEL = 'envstack.dev/resource';
+export const COMPONENT_LABEL = 'envstack.dev/component';
+/**
+ * The region a resource lives in, by role (`primary` or `dr`): on every regional resource, from its
+ * placement. With DR on the same tiers exist in two regions, so a selector that matches a group
+ * (subnets of a tier) must carry it too, or the primary ALB could be given subnets of the DR VPC.
+ */
+export const REGION_ROLE_LABEL = 'envstack.dev/region-role';
+
+/** The components, in the order status, cost and the docs list them. */
+export const components = [
+  'network',
+  'security',
+  'encryption',
+  'storage',
+  'database',
+  'compute',
+  'loadbalancer',
+  'bastion',
+  'serverless',
+  'dynamodb',
+  'observability',
+  'compliance',
+  'dr',
+] as const;
+export type Component = (typeof components)[number];

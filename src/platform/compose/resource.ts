@@ -20,35 +20,10 @@ import {
 import { profileTable, type Profile } from '../api/profiles.js';
 import { all, and, celHas } from './conditions.js';
 import { observedTokens, type Templated } from './policy.js';
+import { COMPONENT_LABEL, REGION_ROLE_LABEL, RESOURCE_LABEL, type Component } from './names.js';
 
 /** XR status field the VPC's ARN is copied to; account id and partition are read from it. */
 export const VPC_ARN_STATUS = 'status.ids.vpcArn';
-
-export const RESOURCE_LABEL = 'envstack.dev/resource';
-export const COMPONENT_LABEL = 'envstack.dev/component';
-/**
- * The region a resource lives in, by role (`primary` or `dr`): on every regional resource, from its
- * placement. With DR on the same tiers exist in two regions, so a selector that matches a group
- * (subnets of a tier) must carry it too, or the primary ALB could be given subnets of the DR VPC.
- */
-export const REGION_ROLE_LABEL = 'envstack.dev/region-role';
-
-export const components = [
-  'network',
-  'security',
-  'encryption',
-  'storage',
-  'database',
-  'compute',
-  'loadbalancer',
-  'bastion',
-  'serverless',
-  'dynamodb',
-  'observability',
-  'compliance',
-  'dr',
-] as const;
-export type Component = (typeof components)[number];
 
 /** Where a resource lives: the claim's region, the DR region, or nowhere (IAM is global). */
 export type Placement = 'primary' | 'dr' | 'global';

@@ -14,7 +14,7 @@ import type {
   RegionTotal,
 } from './types.js';
 import { resolveUsage, type ResolvedUsage } from './usage.js';
-import { components } from '../compose/resource.js';
+import { components } from '../compose/names.js';
 
 export interface EstimateInput {
   /** The composed resources of a converged render. */

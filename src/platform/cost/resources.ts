@@ -1,9 +1,9 @@
 /** Composed resources as the pricing rules read them: kind, component, region, parameters, siblings. */
 import type { JsonObject, Unstructured } from '../../core/json.js';
 import { isObject } from '../../core/json.js';
+import { COMPONENT_LABEL } from '../compose/names.js';
 
 const RESOURCE_NAME_ANNOTATION = 'crossplane.io/composition-resource-name';
-export const COMPONENT_LABEL = 'envstack.dev/component';
 export const EXTERNAL_NAME = 'crossplane.io/external-name';
 
 export interface CostResource {

@@ -3,7 +3,8 @@
  * XRDs, Compositions and Functions under `root` and the controller's cdk8s-plus objects. Stale generated files
  * are removed. Returns the files written, relative to `root`.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { writeIfChanged } from '../../core/files.js';
 import { join } from 'node:path';
 import { argocdConfigMap, ARGOCD_CM } from './argocd.js';
 import { controllerTemplates } from './controller.js';
@@ -26,9 +27,9 @@ export function synthChart(root: string): string[] {
   const dir = join(root, GENERATED_DIR);
   mkdirSync(dir, { recursive: true });
   for (const stale of readdirSync(dir)) if (!(stale in files)) rmSync(join(dir, stale));
-  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  for (const [file, text] of Object.entries(files)) writeIfChanged(join(dir, file), text);
   mkdirSync(join(root, ARGOCD_CM, '..'), { recursive: true });
-  writeFileSync(join(root, ARGOCD_CM), argocdConfigMap(root));
+  writeIfChanged(join(root, ARGOCD_CM), argocdConfigMap(root));
   return [
     ...Object.keys(files)
       .sort()

@@ -5,7 +5,8 @@
  * table in docs/benchmarks.md and its summary in the README, and the layer graph of src/ in
  * docs/architecture.md.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeIfChanged } from '../../core/files.js';
 import { join } from 'node:path';
 import { apiReferenceMarkdown } from '../api/docs.js';
 import { buildGraph } from '../graph/graph.js';
@@ -179,7 +180,7 @@ export async function updateDocs(root: string): Promise<string[]> {
     let text = readFileSync(file, 'utf8');
     for (const [section, body] of Object.entries(sections))
       text = replaceSection(text, section, await body());
-    writeFileSync(file, text);
+    writeIfChanged(file, text);
     written.push(name);
   }
   return written;

@@ -1,5 +1,6 @@
 import { type Unstructured, isObject } from '../../core/json.js';
 import { ANNOTATION_COMPOSITION_RESOURCE_NAME } from '../../engine/index.js';
+import { COMPONENT_LABEL } from '../compose/names.js';
 
 export interface GraphNode {
   /** Composition resource name. */
@@ -24,7 +25,6 @@ export interface ResourceGraph {
   dangling: string[];
 }
 
-const COMPONENT = 'envstack.dev/component';
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 interface Selector {
@@ -54,7 +54,7 @@ export function buildGraph(composed: Unstructured[]): ResourceGraph {
     .map((r) => ({
       id: nameOf(r),
       kind: r.kind ?? '',
-      component: r.metadata?.labels?.[COMPONENT] ?? 'other',
+      component: r.metadata?.labels?.[COMPONENT_LABEL] ?? 'other',
     }))
     .sort((a, b) => cmp(a.id, b.id));
   const edges = new Map<string, GraphEdge>();

@@ -1,7 +1,8 @@
 import { type JsonObject, type Unstructured, isObject } from '../../core/json.js';
 import { ANNOTATION_COMPOSITION_RESOURCE_NAME } from '../../engine/index.js';
 import type { LintContext, LintResource, RuleOptions } from './types.js';
-import { COMPONENT_LABEL, stringsIn } from './util.js';
+import { COMPONENT_LABEL } from '../compose/names.js';
+import { stringsIn } from './util.js';
 
 function toLintResource(o: Unstructured): LintResource {
   const apiVersion = o.apiVersion ?? '';

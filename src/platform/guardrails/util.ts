@@ -3,8 +3,6 @@ import type { LintContext, LintResource } from './types.js';
 import { block, blocks } from '../compose/aws/blocks.js';
 
 export const EXTERNAL_NAME = 'crossplane.io/external-name';
-export const RESOURCE_LABEL = 'envstack.dev/resource';
-export const COMPONENT_LABEL = 'envstack.dev/component';
 
 export { block, blocks };
 

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { type JSONSchemaProps, ANNOTATION_COMPOSITION_RESOURCE_NAME } from '../../engine/index.js';
 import { schemaIndex } from '../validate/index.js';
 import { type JsonObject, type Unstructured, cloneJson, isObject } from '../../core/json.js';
+import { RESOURCE_LABEL } from '../compose/names.js';
 
 type JsonValue = unknown;
 
@@ -191,7 +192,7 @@ function resolveSelectors(forProvider: JsonObject, byLabel: ReadonlyMap<string, 
     if (!isObject(node)) return;
     for (const [k, v] of Object.entries(node)) {
       if (/Selector$/.test(k) && isObject(v) && isObject(v.matchLabels)) {
-        const target = byLabel.get(String(v.matchLabels['envstack.dev/resource'] ?? ''));
+        const target = byLabel.get(String(v.matchLabels[RESOURCE_LABEL] ?? ''));
         const field = resolvedField(k);
         if (!target || field in node) continue;
         const value = /Arns?$/.test(field) ? target.arn : target.id;

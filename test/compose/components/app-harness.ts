@@ -12,7 +12,8 @@ import { elbLogDeliveryEnvironmentPatches } from '../../../src/platform/compose/
 import { userDataEnvironmentPatches } from '../../../src/platform/compose/components/userdata.js';
 import { PlatformComposition } from '../../../src/platform/compose/composition.js';
 import type { Flavor } from '../../../src/platform/compose/flavor.js';
-import { RESOURCE_LABEL, Stack, type Component } from '../../../src/platform/compose/resource.js';
+import { RESOURCE_LABEL, type Component } from '../../../src/platform/compose/names.js';
+import { Stack } from '../../../src/platform/compose/resource.js';
 import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import { defaultFunctions, render } from '../../../src/engine/render/index.js';
 import { validateObject, type CrdIndex } from '../../../src/engine/schema/index.js';

@@ -7,7 +7,8 @@ import { App, Chart } from 'cdk8s';
 import { specSchema, type PlatformEnvironmentSpecInput } from '../../../src/platform/api/schema.js';
 import { PlatformComposition } from '../../../src/platform/compose/composition.js';
 import type { Flavor } from '../../../src/platform/compose/flavor.js';
-import { RESOURCE_LABEL, type Stack } from '../../../src/platform/compose/resource.js';
+import { RESOURCE_LABEL } from '../../../src/platform/compose/names.js';
+import type { Stack } from '../../../src/platform/compose/resource.js';
 import { apiNames } from '../../../src/platform/compose/xrd.js';
 import {
   defaultFunctions,

@@ -1,9 +1,6 @@
 import { Compute } from '../../../src/platform/compose/components/compute.js';
-import {
-  ELB_LOG_DELIVERY_SERVICE,
-  lbStatus,
-  LoadBalancer,
-} from '../../../src/platform/compose/components/loadbalancer.js';
+import { lbStatus, LoadBalancer } from '../../../src/platform/compose/components/loadbalancer.js';
+import { ELB_LOG_DELIVERY_SERVICE } from '../../../src/platform/compose/aws/elb.js';
 import { flavors } from '../../../src/platform/compose/flavor.js';
 import type { JsonObject } from '../../../src/engine/render/fnapi.js';
 import {

@@ -3,6 +3,7 @@ import { isObject } from '../../../core/json.js';
 import type { FindingInput, LintContext, LintResource, Rule } from '../types.js';
 import { block, blocks, EXTERNAL_NAME, hasValueOrReference, isTrue, referrers } from '../util.js';
 import { seed } from './seeds.js';
+import { COMPONENT_LABEL } from '../../compose/names.js';
 
 function finding(r: LintResource, field: string, what: string): FindingInput {
   return { resource: r.name, kind: r.kind, field, message: `${r.kind} ${r.name}: ${what}` };
@@ -273,7 +274,7 @@ function isReplica(r: LintResource): boolean {
     fp.replicateSourceDbRef !== undefined ||
     fp.replicationSourceIdentifier !== undefined ||
     ((fp.globalClusterIdentifier !== undefined || fp.globalClusterIdentifierSelector !== undefined) &&
-      r.labels['envstack.dev/component'] === 'dr')
+      r.labels[COMPONENT_LABEL] === 'dr')
   );
 }
 

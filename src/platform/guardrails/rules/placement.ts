@@ -1,4 +1,4 @@
-import { elbLogDeliveryAccounts } from '../../compose/components/loadbalancer.js';
+import { elbLogDeliveryAccounts } from '../../compose/aws/elb.js';
 import { allCatalogEntries } from '../../compose/flavor.js';
 import type { FindingInput, LintContext, Rule } from '../types.js';
 import { allPolicies, regionPattern, stringsIn } from '../util.js';
