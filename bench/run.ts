@@ -110,13 +110,10 @@ async function versusCrossplane(): Promise<Record<string, BenchEntry>> {
   const crossplane = join(TOOLS_BIN, 'crossplane');
   if (!existsSync(crossplane))
     throw new Error('render.vs-crossplane needs the real CLI: run npm run tools:install');
-  // @ts-expect-error: plain JavaScript beside the command, no declarations
-  const { freshBundle } = (await import('../bin/bundle.js')) as {
-    freshBundle(root: string): string | undefined;
-  };
-  if (!freshBundle(process.cwd()))
+  const { freshBundle, freshSnapshot } = await import('../bin/bundle.js');
+  if (!freshBundle(process.cwd()) || !freshSnapshot(process.cwd()))
     throw new Error(
-      'render.vs-crossplane.cold needs a fresh bundle: run npm run bundle (npm run bench does)',
+      'render.vs-crossplane.cold needs a fresh bundle and start-up snapshot: run npm run bundle (npm run bench does)',
     );
   const { claimToXr } = await import('../src/platform/render/claim.js');
   const { loadComposition } = await import('../src/platform/render/service.js');

@@ -2,6 +2,7 @@
 // is built and was built after every file it was built from. Plain JavaScript and Node's own modules
 // only, like the rest of bin/, so deciding costs no start-up.
 import { readFileSync, statSync } from 'node:fs';
+import { machine } from 'node:os';
 import { join } from 'node:path';
 
 export const BUNDLE_DIR = join('dist', 'bundle');
@@ -20,14 +21,39 @@ export function readManifest(root) {
   return undefined;
 }
 
+/** Whether every input is still there and none changed after builtAt. */
+function allFresh(root, builtAt, inputs) {
+  return inputs.every((input) => {
+    const st = statSync(join(root, input), { throwIfNoEntry: false });
+    return st !== undefined && st.mtimeMs <= builtAt;
+  });
+}
+
 /** The bundle's entry file when every input is still there and none changed since the build, else undefined. */
 export function freshBundle(root) {
   const manifest = readManifest(root);
-  if (!manifest) return undefined;
-  for (const input of manifest.inputs) {
-    const st = statSync(join(root, input), { throwIfNoEntry: false });
-    if (!st || st.mtimeMs > manifest.builtAt) return undefined;
-  }
+  if (!manifest || !allFresh(root, manifest.builtAt, manifest.inputs)) return undefined;
   const entry = join(root, BUNDLE_DIR, manifest.entry);
   return statSync(entry, { throwIfNoEntry: false }) ? entry : undefined;
+}
+
+/**
+ * The start-up snapshot's file name, in BUNDLE_DIR, for a Node version and machine: a snapshot only loads
+ * in the Node that built it. bin/envstack puts it together from `node --version` and $HOSTTYPE.
+ */
+export function snapshotFile(version = process.version, arch = machine()) {
+  return `snapshot-${version}-${arch}.blob`;
+}
+
+/**
+ * Whether the start-up snapshot was built after every file of the bundle and every file its warm-up read
+ * (the Compositions, the CRD schemas): it holds what they held then.
+ */
+export function freshSnapshot(root) {
+  const manifest = readManifest(root);
+  return (
+    manifest !== undefined &&
+    Array.isArray(manifest.snapshotInputs) &&
+    allFresh(root, manifest.builtAt, [...manifest.inputs, ...manifest.snapshotInputs])
+  );
 }

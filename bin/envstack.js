@@ -3,7 +3,7 @@
 // and graph are answered by it (same output, without loading the CLI); otherwise the CLI runs here: the
 // bundle (`npm run bundle`, dist/bundle/) when it is built and no source changed since, else the
 // TypeScript sources through tsx in a checkout, or the compiled dist/ where only that ships.
-// ENVSTACK_NO_BUNDLE=1 skips the bundle.
+// ENVSTACK_NO_BUNDLE=1 skips the bundle (and its start-up snapshot, which bin/envstack runs).
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,21 +29,29 @@ function bundleEntry(checkout) {
   return entry && existsSync(entry) ? entry : undefined;
 }
 
+/** ENVSTACK_SHOW_RUNTIME=1: say on stderr what runs the command (snapshot, bundle, sources or dist). */
+function show(runtime) {
+  if (process.env.ENVSTACK_SHOW_RUNTIME) console.error(`envstack: runtime ${runtime}`);
+}
+
 async function inProcess() {
   const source = new URL('../src/cli/main.ts', import.meta.url);
   const checkout = existsSync(fileURLToPath(source));
   const bundled = bundleEntry(checkout);
   if (bundled) {
+    show(`bundle ${bundled}`);
     // A one-shot command is over before V8's optimizing compiler pays back: let functions run longer
     // (8x the default budget) before they are optimized. Same output; about a quarter less CPU for a render.
     if (!LONG_LIVED.has(argv[0])) setFlagsFromString('--interrupt-budget=540672');
     return (await import(pathToFileURL(bundled).href)).main(argv);
   }
   if (checkout) {
+    show('sources');
     const { register } = await import('tsx/esm/api');
     register();
     return (await import(source.href)).main(argv);
   }
+  show('dist');
   const compiled = pathToFileURL(fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)));
   return (await import(compiled.href)).main(argv);
 }

@@ -12,12 +12,13 @@
 // - src/platform/api/openapi.ts is replaced by the two schemas it computes with zod, computed here at
 //   build time from the same module, so rendering and validating do not load zod.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import { BUNDLE_DIR, FRESHNESS_EXTRA, MANIFEST } from '../bin/bundle.js';
+import { BUNDLE_DIR, FRESHNESS_EXTRA, MANIFEST, snapshotFile } from '../bin/bundle.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export { BUNDLE_DIR };
@@ -100,6 +101,85 @@ async function precomputedOpenApi(root) {
   return { contents, inputs: [...ownInputs(built.metafile, root), ...bundledPackages(built.metafile)] };
 }
 
+/** Serves src/platform/api/openapi.ts as the module precomputedOpenApi made of it. */
+function precomputedOpenApiPlugin(openapi) {
+  return {
+    name: 'envstack-precomputed-openapi',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]platform[\\/]api[\\/]openapi\.ts$/ }, () => ({
+        contents: openapi.contents,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * In a CommonJS bundle import.meta is empty: each source file of ours gets its own URL instead, as it has
+ * when it runs as a module (src/core/paths.ts finds the package root from it).
+ */
+const ownImportMetaUrl = {
+  name: 'envstack-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replaceAll(
+        'import.meta.url',
+        JSON.stringify(pathToFileURL(args.path).href),
+      ),
+      loader: 'ts',
+    }));
+  },
+};
+
+/**
+ * The start-up snapshot (src/cli/snapshot.ts): a CommonJS bundle of it run under `node --build-snapshot`,
+ * which warms the one-shot commands up and writes the heap to STAGING/snapshotFile(). Returns the files
+ * it was built from beyond the sources (what the warm-up read), relative to ROOT.
+ */
+async function buildSnapshot(root, staging, openapi) {
+  const entry = join(staging, 'snapshot.cjs');
+  const result = await build({
+    ...common,
+    format: 'cjs',
+    absWorkingDir: root,
+    stdin: {
+      contents: [
+        "import { prepareSnapshot } from './src/cli/snapshot.ts';",
+        "import { BUNDLE_DIR, freshSnapshot } from './bin/bundle.js';",
+        'prepareSnapshot({ bundleDir: BUNDLE_DIR, fresh: freshSnapshot });',
+      ].join('\n'),
+      resolveDir: root,
+      sourcefile: 'snapshot-entry.js',
+    },
+    outfile: entry,
+    external: EXTERNAL,
+    plugins: [precomputedOpenApiPlugin(openapi), ownImportMetaUrl],
+  });
+  for (const w of result.warnings) console.warn(`bundle: snapshot: ${w.text}`);
+  const list = join(staging, 'snapshot-inputs.json');
+  // A snapshot loads only under the V8 flags it was built with: none from the environment.
+  const { NODE_OPTIONS: _, ...env } = process.env;
+  try {
+    execFileSync(
+      process.execPath,
+      ['--snapshot-blob', join(staging, snapshotFile()), '--build-snapshot', entry],
+      { cwd: root, env: { ...env, ENVSTACK_SNAPSHOT_INPUTS: list }, stdio: 'pipe' },
+    );
+  } catch (e) {
+    throw new Error(`bundle: building the start-up snapshot failed:\n${e.stderr ?? e.message}`);
+  }
+  const read = JSON.parse(readFileSync(list, 'utf8'));
+  rmSync(entry);
+  rmSync(list);
+  return {
+    // (but the entry, which esbuild read from stdin)
+    inputs: [...new Set([...ownInputs(result.metafile, root), ...bundledPackages(result.metafile)])].filter(
+      (f) => existsSync(join(root, f)),
+    ),
+    read,
+  };
+}
+
 /** Builds the bundle into ROOT/dist/bundle (replacing what was there) and returns its manifest. */
 export async function bundle({ root = ROOT, outDir = join(root, BUNDLE_DIR) } = {}) {
   // Taken before anything is read: a source saved during the build makes the bundle stale, not fresh.
@@ -117,26 +197,25 @@ export async function bundle({ root = ROOT, outDir = join(root, BUNDLE_DIR) } = 
     splitting: true,
     external: EXTERNAL,
     sourcemap: 'linked',
-    plugins: [
-      {
-        name: 'envstack-precomputed-openapi',
-        setup(b) {
-          b.onLoad({ filter: /[\\/]src[\\/]platform[\\/]api[\\/]openapi\.ts$/ }, () => ({
-            contents: openapi.contents,
-            loader: 'js',
-          }));
-        },
-      },
-    ],
+    plugins: [precomputedOpenApiPlugin(openapi)],
   });
   for (const w of result.warnings) console.warn(`bundle: ${w.text}`);
   const inputs = [
     ...new Set([...ownInputs(result.metafile, root), ...bundledPackages(result.metafile), ...openapi.inputs]),
   ].sort();
+  const snapshot = await buildSnapshot(root, staging, openapi);
   const manifest = {
     builtAt,
     entry: ENTRY,
-    inputs: [...inputs, ...FRESHNESS_EXTRA.filter((f) => existsSync(join(root, f)))],
+    inputs: [
+      ...new Set([
+        ...inputs,
+        ...snapshot.inputs,
+        ...FRESHNESS_EXTRA.filter((f) => existsSync(join(root, f))),
+      ]),
+    ].sort(),
+    snapshot: snapshotFile(),
+    snapshotInputs: snapshot.read,
   };
   writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
   mkdirSync(dirname(outDir), { recursive: true });

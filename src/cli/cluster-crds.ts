@@ -4,7 +4,7 @@
  * resources are checked against the provider versions actually installed there. One GET per CRD, by the
  * names the shipped bundle lists (`PLURAL.GROUP`), rather than a list of every CRD in the cluster.
  */
-import { ApiError, defaultKubeConfig, KubeClient } from '../ops/controller/kube.js';
+import { ApiError } from '../ops/controller/errors.js';
 import type { CrdIndex } from '../engine/index.js';
 import { bundledCrds, crdIndexOf } from '../platform/validate/bundle.js';
 import { schemaIndex } from '../platform/validate/index.js';
@@ -56,6 +56,7 @@ export async function crdsFromCluster(
 
 /** crdsFromCluster through the kubeconfig kubectl would use. */
 export async function crdsFromKubeconfig(): Promise<ClusterCrds> {
+  const { defaultKubeConfig, KubeClient } = await import('../ops/controller/kube.js');
   const client = new KubeClient(defaultKubeConfig(), { timeoutMs: 15_000 });
   try {
     return await crdsFromCluster(client);

@@ -1,13 +1,15 @@
 // The bundle (`npm run bundle`, scripts/bundle.mjs): it prints what the TypeScript sources print, render
 // loads only what rendering needs, and bin/envstack.js runs it exactly when it is built and fresh.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -15,25 +17,27 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-// @ts-expect-error plain JavaScript without declarations (bin/ runs without TypeScript tooling)
-import { BUNDLE_DIR, freshBundle, MANIFEST } from '../../bin/bundle.js';
+import {
+  BUNDLE_DIR,
+  freshBundle,
+  freshSnapshot,
+  MANIFEST,
+  snapshotFile,
+  type BundleManifest,
+} from '../../bin/bundle.js';
 
 const execFileAsync = promisify(execFile);
 const repo = resolve('.');
 const big = { maxBuffer: 64 * 1024 * 1024 };
 const noServer = { ...process.env, ENVSTACK_NO_SERVER: '1' };
 
-interface Manifest {
-  builtAt: number;
-  entry: string;
-  inputs: string[];
-}
-let manifest: Manifest;
+let manifest: BundleManifest;
 
 beforeAll(async () => {
   // Built unless a fresh one is there already (then it was built from these very sources).
-  if (!freshBundle(repo)) await execFileAsync(process.execPath, ['scripts/bundle.mjs']);
-  manifest = JSON.parse(readFileSync(join(repo, BUNDLE_DIR, MANIFEST), 'utf8')) as Manifest;
+  if (!freshBundle(repo) || !freshSnapshot(repo))
+    await execFileAsync(process.execPath, ['scripts/bundle.mjs']);
+  manifest = JSON.parse(readFileSync(join(repo, BUNDLE_DIR, MANIFEST), 'utf8')) as BundleManifest;
 }, 60_000);
 
 /** `node bin/envstack.js ARGS` with no server: the bundle, or with ENVSTACK_NO_BUNDLE the sources via tsx. */
@@ -87,8 +91,17 @@ describe('the bundle', () => {
     if (args[1] === 'examples/prod-dr.yaml') expect(bundled.stdout.length).toBeGreaterThan(200_000);
   });
 
-  it('renders without loading cdk8s, zod, the Kubernetes client or prom-client', async () => {
-    // A resolve hook that reports every module the render imports.
+  it.each([
+    [['render', 'examples/prod-dr.yaml'], /node_modules\/(zod|cdk8s|constructs|@kubernetes)\//],
+    [
+      ['validate', 'examples/prod-dr.yaml', '--flavor', 'both'],
+      /node_modules\/(zod|cdk8s|constructs|@kubernetes)\//,
+    ],
+    // zod checks the price tables the cost rule reads
+    [['lint', 'examples/prod-dr.yaml'], /node_modules\/(cdk8s|constructs|@kubernetes)\//],
+    [['graph', 'examples/prod-dr.yaml'], /node_modules\/(zod|cdk8s|constructs|@kubernetes)\//],
+  ])('envstack %j imports nothing from node_modules, and holds no %s', async (args, unwanted) => {
+    // A resolve hook that reports every module the command imports.
     const hooks = `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('IMPORT ' + r.url + '\\n'); return r; }`;
     const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
     const { stdout, stderr } = await execFileAsync(
@@ -97,12 +110,11 @@ describe('the bundle', () => {
         '--import',
         `data:text/javascript,${encodeURIComponent(register)}`,
         join(BUNDLE_DIR, manifest.entry),
-        'render',
-        'examples/prod-dr.yaml',
+        ...args,
       ],
       big,
     );
-    expect(stdout.length).toBeGreaterThan(200_000);
+    expect(stdout.length + stderr.length).toBeGreaterThan(0);
     const imported = stderr
       .split('\n')
       .filter((l) => l.startsWith('IMPORT file:'))
@@ -110,9 +122,10 @@ describe('the bundle', () => {
     const chunks = imported.filter((f) => f.includes(`/${BUNDLE_DIR}/chunks/`));
     expect(chunks.length).toBeGreaterThan(0);
     expect(imported.filter((f) => f.includes('/node_modules/'))).toEqual([]);
-    for (const chunk of chunks)
-      expect(readFileSync(chunk, 'utf8')).not.toMatch(/node_modules\/(zod|cdk8s)\//);
-    // what the render skips is in the bundle all the same
+    for (const chunk of chunks) expect(readFileSync(chunk, 'utf8')).not.toMatch(unwanted);
+  });
+
+  it('holds what those commands skip all the same', () => {
     const all = readdirSync(join(BUNDLE_DIR, 'chunks')).filter((f) => f.endsWith('.mjs'));
     expect(
       all.some((f) => /node_modules\/zod\//.test(readFileSync(join(BUNDLE_DIR, 'chunks', f), 'utf8'))),
@@ -191,5 +204,111 @@ describe('bin/envstack.js', () => {
     expect(await who(['serve'])).toBe('bundle serve');
     rmSync(join(root, BUNDLE_DIR), { recursive: true });
     expect(await who(['render', 'x.yaml'])).toBe('dist render x.yaml');
+  });
+});
+
+describe('the start-up snapshot', () => {
+  // bin/envstack runs it only with no NODE_OPTIONS (jest's own would keep it out)
+  const { NODE_OPTIONS: _, ...clean }: NodeJS.ProcessEnv = noServer;
+  const hostType = execFileSync('bash', ['-c', 'echo $HOSTTYPE'], { encoding: 'utf8' }).trim();
+
+  /** bin/envstack ARGS as a user runs it with no server, saying on stderr what ran the command. */
+  async function bash(args: string[], env: NodeJS.ProcessEnv = {}) {
+    try {
+      const { stdout, stderr } = await execFileAsync(join(repo, 'bin', 'envstack'), args, {
+        ...big,
+        env: { ...clean, ENVSTACK_SHOW_RUNTIME: '1', ...env },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (e) {
+      const err = e as { code: number; stdout: string; stderr: string };
+      return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    }
+  }
+  const runtimeOf = (stderr: string) => /^envstack: runtime (\w+)/m.exec(stderr)?.[1];
+  const withoutRuntime = (stderr: string) => stderr.replace(/^envstack: runtime .*\n/m, '');
+
+  it('is built for this Node and machine, with what its warm-up read among its inputs', () => {
+    expect(manifest.snapshot).toBe(`snapshot-${process.version}-${hostType}.blob`);
+    expect(manifest.snapshot).toBe(snapshotFile());
+    expect(existsSync(join(repo, BUNDLE_DIR, manifest.snapshot!))).toBe(true);
+    expect(manifest.snapshotInputs).toEqual(
+      expect.arrayContaining(['compositions/claim.yaml', 'schemas/crds.bundle.json.gz']),
+    );
+    expect(manifest.inputs).toContain('src/cli/snapshot.ts');
+    expect(freshSnapshot(repo)).toBe(true);
+  });
+
+  it.each([
+    [['render', 'examples/prod-dr.yaml']],
+    [['render', 'examples/staging.yaml', '--flavor', 'namespaced', '-r']],
+    [['render', 'examples/dev.yaml', '--converge', '--summary']],
+    [['render', 'examples/missing.yaml']],
+    [['validate', 'examples/prod-dr.yaml', '--flavor', 'both']],
+    [['validate', 'test/cli/bundle.test.ts']],
+    [['lint', 'examples/prod.yaml', '-o', 'json']],
+    [['graph', 'examples/prod-dr.yaml', '-o', 'dot']],
+    [['render', '--help']],
+  ])('answers envstack %j as the sources do', async (args) => {
+    const [snapshot, source] = await Promise.all([bash(args), bash(args, { ENVSTACK_NO_BUNDLE: '1' })]);
+    expect(runtimeOf(snapshot.stderr)).toBe('snapshot');
+    expect(runtimeOf(source.stderr)).toBe('sources');
+    expect({ ...snapshot, stderr: withoutRuntime(snapshot.stderr) }).toEqual({
+      ...source,
+      stderr: withoutRuntime(source.stderr),
+    });
+  });
+
+  it('stands aside for ENVSTACK_NO_SNAPSHOT, NODE_OPTIONS and the commands that keep running', async () => {
+    const args = ['render', 'examples/dev.yaml', '--summary'];
+    expect(runtimeOf((await bash(args, { ENVSTACK_NO_SNAPSHOT: '1' })).stderr)).toBe('bundle');
+    expect(runtimeOf((await bash(args, { NODE_OPTIONS: '--no-warnings' })).stderr)).toBe('bundle');
+    expect(runtimeOf((await bash(['cost', 'examples/dev.yaml'])).stderr)).toBe('bundle');
+  });
+
+  it('stands aside once a file it was built from changed, or for a node installed after it', async () => {
+    const args = ['render', 'examples/dev.yaml', '--summary'];
+    const composition = join(repo, 'compositions', 'claim.yaml');
+    const { atime, mtime } = statSync(composition);
+    utimesSync(composition, atime, new Date());
+    try {
+      expect(freshSnapshot(repo)).toBe(false);
+      // the bundle reads the Composition when it runs, so it is still fresh
+      expect(freshBundle(repo)).toBeTruthy();
+      expect(runtimeOf((await bash(args)).stderr)).toBe('bundle');
+    } finally {
+      utimesSync(composition, atime, mtime);
+    }
+    expect(runtimeOf((await bash(args)).stderr)).toBe('snapshot');
+
+    const newNode = mkdtempSync(join(tmpdir(), 'envstack-node-'));
+    try {
+      writeFileSync(join(newNode, 'node'), `#!/bin/sh\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+      const PATH = `${newNode}:${process.env.PATH}`;
+      expect(runtimeOf((await bash(args, { PATH })).stderr)).toBe('bundle');
+    } finally {
+      rmSync(newNode, { recursive: true, force: true });
+    }
+  });
+
+  it('outside the package it was built in, hands the command to that package’s bin/envstack.js', async () => {
+    const moved = mkdtempSync(join(tmpdir(), 'envstack-moved-'));
+    try {
+      mkdirSync(join(moved, BUNDLE_DIR), { recursive: true });
+      mkdirSync(join(moved, 'bin'));
+      copyFileSync(join(repo, BUNDLE_DIR, manifest.snapshot!), join(moved, BUNDLE_DIR, manifest.snapshot!));
+      writeFileSync(
+        join(moved, 'bin', 'envstack.js'),
+        'console.log(["moved", ...process.argv.slice(2), process.env.ENVSTACK_NO_SNAPSHOT].join(" ")); process.exitCode = 3;\n',
+      );
+      const r = await execFileAsync(
+        process.execPath,
+        ['--snapshot-blob', join(moved, BUNDLE_DIR, manifest.snapshot!), 'render', 'x.yaml'],
+        { env: clean },
+      ).catch((e: { code: number; stdout: string }) => e);
+      expect(r).toMatchObject({ code: 3, stdout: 'moved render x.yaml 1\n' });
+    } finally {
+      rmSync(moved, { recursive: true, force: true });
+    }
   });
 });

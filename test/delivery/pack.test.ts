@@ -76,6 +76,8 @@ test('the tarball holds the compiled CLI, the Compositions, the XRDs and the sch
   expect(
     files.filter((f) => /^(test|bench|scripts)\/|\.test\.|^src\/(?!platform\/lambda\/)/.test(f)),
   ).toEqual([]);
+  // a start-up snapshot loads only where, and in the Node with which, it was built
+  expect(files.filter((f) => f.endsWith('.blob'))).toEqual([]);
   expect(existsSync(join(project, 'node_modules', 'envstack', 'dist', 'cli', 'main.js'))).toBe(true);
   expect(existsSync(join(project, 'node_modules', 'envstack', 'src', 'cli'))).toBe(false);
 });

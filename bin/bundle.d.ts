@@ -1,0 +1,19 @@
+// Types for bin/bundle.js, which stays plain JavaScript so that bin/ runs without TypeScript tooling.
+export const BUNDLE_DIR: string;
+export const MANIFEST: string;
+export const FRESHNESS_EXTRA: string[];
+
+export interface BundleManifest {
+  builtAt: number;
+  entry: string;
+  inputs: string[];
+  /** What the start-up snapshot's warm-up read, beyond the bundle's inputs; absent without a snapshot. */
+  snapshotInputs?: string[];
+  /** The snapshot's file in BUNDLE_DIR. */
+  snapshot?: string;
+}
+
+export function readManifest(root: string): BundleManifest | undefined;
+export function freshBundle(root: string): string | undefined;
+export function snapshotFile(version?: string, arch?: string): string;
+export function freshSnapshot(root: string): boolean;
