@@ -7,13 +7,13 @@ export interface BundleManifest {
   builtAt: number;
   entry: string;
   inputs: string[];
-  /** What the start-up snapshot's warm-up read, beyond the bundle's inputs; absent without a snapshot. */
+  /** What the start-up snapshots' warm-up read, beyond the bundle's inputs; absent without snapshots. */
   snapshotInputs?: string[];
-  /** The snapshot's file in BUNDLE_DIR. */
-  snapshot?: string;
+  /** Each start-up snapshot's file in BUNDLE_DIR, by name. */
+  snapshots?: Record<string, string>;
 }
 
 export function readManifest(root: string): BundleManifest | undefined;
 export function freshBundle(root: string): string | undefined;
-export function snapshotFile(version?: string, arch?: string): string;
+export function snapshotFile(name: string, version?: string, arch?: string): string;
 export function freshSnapshot(root: string): boolean;

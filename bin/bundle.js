@@ -38,16 +38,17 @@ export function freshBundle(root) {
 }
 
 /**
- * The start-up snapshot's file name, in BUNDLE_DIR, for a Node version and machine: a snapshot only loads
- * in the Node that built it. bin/envstack puts it together from `node --version` and $HOSTTYPE.
+ * A start-up snapshot's file name, in BUNDLE_DIR: its name (src/cli/snapshot.ts SNAPSHOTS), the Node
+ * version and the machine, for a snapshot loads only in the Node that built it. bin/envstack puts it
+ * together from the command, `node --version` and $HOSTTYPE.
  */
-export function snapshotFile(version = process.version, arch = machine()) {
-  return `snapshot-${version}-${arch}.blob`;
+export function snapshotFile(name, version = process.version, arch = machine()) {
+  return `snapshot-${name}-${version}-${arch}.blob`;
 }
 
 /**
- * Whether the start-up snapshot was built after every file of the bundle and every file its warm-up read
- * (the Compositions, the CRD schemas): it holds what they held then.
+ * Whether the start-up snapshots were built after every file of the bundle and every file their warm-up
+ * read (the Compositions, the CRD schemas): they hold what those held then.
  */
 export function freshSnapshot(root) {
   const manifest = readManifest(root);

@@ -131,16 +131,21 @@ const ownImportMetaUrl = {
   },
 };
 
+/** The snapshots src/cli/snapshot.ts defines (SNAPSHOTS; test/cli/bundle.test.ts checks the two agree). */
+const SNAPSHOT_NAMES = ['render', 'check'];
+
 /**
- * The start-up snapshot (src/cli/snapshot.ts): a CommonJS bundle of it run under `node --build-snapshot`,
- * which warms the one-shot commands up and writes the heap to STAGING/snapshotFile(). Returns the files
- * it was built from beyond the sources (what the warm-up read), relative to ROOT.
+ * The start-up snapshots (src/cli/snapshot.ts): a CommonJS bundle of it, run under `node --build-snapshot`
+ * once per snapshot, each warming its commands up and writing the heap to STAGING/snapshotFile(name).
+ * Returns the sources they were built from and the files their warm-up read, relative to ROOT.
  */
-async function buildSnapshot(root, staging, openapi) {
+async function buildSnapshots(root, staging, openapi) {
   const entry = join(staging, 'snapshot.cjs');
   const result = await build({
     ...common,
     format: 'cjs',
+    minifyWhitespace: true,
+    minifySyntax: true,
     absWorkingDir: root,
     stdin: {
       contents: [
@@ -156,27 +161,37 @@ async function buildSnapshot(root, staging, openapi) {
     plugins: [precomputedOpenApiPlugin(openapi), ownImportMetaUrl],
   });
   for (const w of result.warnings) console.warn(`bundle: snapshot: ${w.text}`);
-  const list = join(staging, 'snapshot-inputs.json');
   // A snapshot loads only under the V8 flags it was built with: none from the environment.
   const { NODE_OPTIONS: _, ...env } = process.env;
-  try {
-    execFileSync(
-      process.execPath,
-      ['--snapshot-blob', join(staging, snapshotFile()), '--build-snapshot', entry],
-      { cwd: root, env: { ...env, ENVSTACK_SNAPSHOT_INPUTS: list }, stdio: 'pipe' },
-    );
-  } catch (e) {
-    throw new Error(`bundle: building the start-up snapshot failed:\n${e.stderr ?? e.message}`);
+  const read = new Set();
+  const files = {};
+  for (const name of SNAPSHOT_NAMES) {
+    const list = join(staging, `snapshot-${name}-inputs.json`);
+    files[name] = snapshotFile(name);
+    try {
+      execFileSync(
+        process.execPath,
+        ['--snapshot-blob', join(staging, files[name]), '--build-snapshot', entry],
+        {
+          cwd: root,
+          env: { ...env, ENVSTACK_SNAPSHOT: name, ENVSTACK_SNAPSHOT_INPUTS: list },
+          stdio: 'pipe',
+        },
+      );
+    } catch (e) {
+      throw new Error(`bundle: building the ${name} start-up snapshot failed:\n${e.stderr ?? e.message}`);
+    }
+    for (const f of JSON.parse(readFileSync(list, 'utf8'))) read.add(f);
+    rmSync(list);
   }
-  const read = JSON.parse(readFileSync(list, 'utf8'));
   rmSync(entry);
-  rmSync(list);
   return {
+    files,
     // (but the entry, which esbuild read from stdin)
     inputs: [...new Set([...ownInputs(result.metafile, root), ...bundledPackages(result.metafile)])].filter(
       (f) => existsSync(join(root, f)),
     ),
-    read,
+    read: [...read].sort(),
   };
 }
 
@@ -203,19 +218,19 @@ export async function bundle({ root = ROOT, outDir = join(root, BUNDLE_DIR) } = 
   const inputs = [
     ...new Set([...ownInputs(result.metafile, root), ...bundledPackages(result.metafile), ...openapi.inputs]),
   ].sort();
-  const snapshot = await buildSnapshot(root, staging, openapi);
+  const snapshots = await buildSnapshots(root, staging, openapi);
   const manifest = {
     builtAt,
     entry: ENTRY,
     inputs: [
       ...new Set([
         ...inputs,
-        ...snapshot.inputs,
+        ...snapshots.inputs,
         ...FRESHNESS_EXTRA.filter((f) => existsSync(join(root, f))),
       ]),
     ].sort(),
-    snapshot: snapshotFile(),
-    snapshotInputs: snapshot.read,
+    snapshots: snapshots.files,
+    snapshotInputs: snapshots.read,
   };
   writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
   mkdirSync(dirname(outDir), { recursive: true });

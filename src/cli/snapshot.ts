@@ -16,15 +16,19 @@ import { main } from './main.js';
 
 /** The claim the warm-up runs each command on. */
 const WARM_UP_CLAIM = join('examples', 'dev.yaml');
+
 /**
- * Not lint: its rules keep ICU objects (a number format, a collator) that V8 cannot put in a snapshot.
- * It runs from the snapshot all the same, its modules in memory rather than on disk.
+ * The snapshots `npm run bundle` builds, and the commands each warms up. A snapshot's heap is loaded
+ * whole at every start, so render, the command run most, has one holding only what rendering keeps;
+ * validate, lint and graph share the other (bin/envstack picks). lint is not warmed up: its rules keep
+ * ICU objects (a number format, a collator) that V8 cannot put in a snapshot; it runs from the
+ * snapshot all the same, its modules in memory rather than on disk.
  */
-const WARM_UP: readonly string[][] = [
-  ['render', WARM_UP_CLAIM],
-  ['validate', WARM_UP_CLAIM],
-  ['graph', WARM_UP_CLAIM],
-];
+export const SNAPSHOTS = {
+  render: ['render'],
+  check: ['render', 'validate', 'graph'],
+} as const satisfies Record<string, readonly string[]>;
+export type SnapshotName = keyof typeof SNAPSHOTS;
 
 /** The files under PACKAGE_ROOT that `fs.readFileSync` read while `run` ran, relative to it. */
 async function filesRead(run: () => Promise<void>): Promise<string[]> {
@@ -42,9 +46,9 @@ async function filesRead(run: () => Promise<void>): Promise<string[]> {
   return [...read].filter((f) => !f.startsWith('..') && !isAbsolute(f)).sort();
 }
 
-/** Runs each warm-up command with its output discarded; a command that fails fails the build. */
-async function warmUp(): Promise<void> {
-  for (const argv of WARM_UP) {
+/** Runs each command on the warm-up claim, output discarded; a command that fails fails the build. */
+async function warmUp(commands: readonly string[]): Promise<void> {
+  for (const argv of commands.map((command) => [command, WARM_UP_CLAIM])) {
     const out = process.stdout.write;
     const err = process.stderr.write;
     const discarded: string[] = [];
@@ -53,7 +57,7 @@ async function warmUp(): Promise<void> {
     process.stderr.write = discard as typeof process.stderr.write;
     let code: number;
     try {
-      code = await main([...argv]);
+      code = await main(argv);
     } finally {
       process.stdout.write = out;
       process.stderr.write = err;
@@ -108,13 +112,16 @@ function startFromSnapshot(launcher: Launcher): void {
 }
 
 /**
- * Under `node --build-snapshot`: warms up, writes the files the warm-up read to
- * $ENVSTACK_SNAPSHOT_INPUTS, and names the function the snapshot starts with.
+ * Under `node --build-snapshot`: warms the snapshot named by $ENVSTACK_SNAPSHOT up, writes the files the
+ * warm-up read to $ENVSTACK_SNAPSHOT_INPUTS, and names the function the snapshot starts with.
  */
 export function prepareSnapshot(launcher: Launcher): void {
   if (!startupSnapshot.isBuildingSnapshot())
     throw new Error('prepareSnapshot: run under node --build-snapshot');
-  filesRead(warmUp).then(
+  const name = process.env.ENVSTACK_SNAPSHOT ?? '';
+  if (!Object.hasOwn(SNAPSHOTS, name))
+    throw new Error(`prepareSnapshot: ENVSTACK_SNAPSHOT must be one of ${Object.keys(SNAPSHOTS).join(', ')}`);
+  filesRead(() => warmUp(SNAPSHOTS[name as SnapshotName])).then(
     (inputs) => {
       const claim = relative(PACKAGE_ROOT, resolve(WARM_UP_CLAIM));
       const cache = join('node_modules', '.cache');

@@ -25,6 +25,7 @@ import {
   snapshotFile,
   type BundleManifest,
 } from '../../bin/bundle.js';
+import { SNAPSHOTS } from '../../src/cli/snapshot.js';
 
 const execFileAsync = promisify(execFile);
 const repo = resolve('.');
@@ -228,10 +229,13 @@ describe('the start-up snapshot', () => {
   const runtimeOf = (stderr: string) => /^envstack: runtime (\w+)/m.exec(stderr)?.[1];
   const withoutRuntime = (stderr: string) => stderr.replace(/^envstack: runtime .*\n/m, '');
 
-  it('is built for this Node and machine, with what its warm-up read among its inputs', () => {
-    expect(manifest.snapshot).toBe(`snapshot-${process.version}-${hostType}.blob`);
-    expect(manifest.snapshot).toBe(snapshotFile());
-    expect(existsSync(join(repo, BUNDLE_DIR, manifest.snapshot!))).toBe(true);
+  it('is built, one per SNAPSHOTS entry, for this Node and machine, with what the warm-up read among its inputs', () => {
+    expect(Object.keys(manifest.snapshots!)).toEqual(Object.keys(SNAPSHOTS));
+    for (const name of Object.keys(SNAPSHOTS)) {
+      expect(manifest.snapshots![name]).toBe(`snapshot-${name}-${process.version}-${hostType}.blob`);
+      expect(manifest.snapshots![name]).toBe(snapshotFile(name));
+      expect(existsSync(join(repo, BUNDLE_DIR, manifest.snapshots![name]))).toBe(true);
+    }
     expect(manifest.snapshotInputs).toEqual(
       expect.arrayContaining(['compositions/claim.yaml', 'schemas/crds.bundle.json.gz']),
     );
@@ -252,6 +256,8 @@ describe('the start-up snapshot', () => {
   ])('answers envstack %j as the sources do', async (args) => {
     const [snapshot, source] = await Promise.all([bash(args), bash(args, { ENVSTACK_NO_BUNDLE: '1' })]);
     expect(runtimeOf(snapshot.stderr)).toBe('snapshot');
+    const name = args[0] === 'render' ? 'render' : 'check';
+    expect(snapshot.stderr).toContain(`${BUNDLE_DIR}/${manifest.snapshots![name]}`);
     expect(runtimeOf(source.stderr)).toBe('sources');
     expect({ ...snapshot, stderr: withoutRuntime(snapshot.stderr) }).toEqual({
       ...source,
@@ -296,14 +302,15 @@ describe('the start-up snapshot', () => {
     try {
       mkdirSync(join(moved, BUNDLE_DIR), { recursive: true });
       mkdirSync(join(moved, 'bin'));
-      copyFileSync(join(repo, BUNDLE_DIR, manifest.snapshot!), join(moved, BUNDLE_DIR, manifest.snapshot!));
+      const blob = manifest.snapshots!.render;
+      copyFileSync(join(repo, BUNDLE_DIR, blob), join(moved, BUNDLE_DIR, blob));
       writeFileSync(
         join(moved, 'bin', 'envstack.js'),
         'console.log(["moved", ...process.argv.slice(2), process.env.ENVSTACK_NO_SNAPSHOT].join(" ")); process.exitCode = 3;\n',
       );
       const r = await execFileAsync(
         process.execPath,
-        ['--snapshot-blob', join(moved, BUNDLE_DIR, manifest.snapshot!), 'render', 'x.yaml'],
+        ['--snapshot-blob', join(moved, BUNDLE_DIR, blob), 'render', 'x.yaml'],
         { env: clean },
       ).catch((e: { code: number; stdout: string }) => e);
       expect(r).toMatchObject({ code: 3, stdout: 'moved render x.yaml 1\n' });
