@@ -100,9 +100,9 @@ async function startServer(addressFile: string): Promise<{ stop: () => Promise<v
  * loop. crossplane render runs with its three functions already up as Development-runtime servers, the
  * way the conformance suite runs it. envstack render runs as a user runs it: bin/envstack with
  * `envstack serve` up (the server is envstack's counterpart to the function servers), and cold, in a
- * fresh Node process with no server: the bundle (`npm run bundle`) that bin/envstack picks when it is
- * built, the compiled dist/ (as the image runs it), and the TypeScript through tsx (a checkout with no
- * bundle).
+ * fresh Node process with no server: the start-up snapshot and the bundle (`npm run bundle`) that
+ * bin/envstack picks when they are built, the compiled dist/ (as the image runs it), and the TypeScript
+ * through tsx (a checkout with no bundle).
  */
 async function versusCrossplane(): Promise<Record<string, BenchEntry>> {
   const { writeFileSync } = await import('node:fs');
@@ -138,7 +138,12 @@ async function versusCrossplane(): Promise<Record<string, BenchEntry>> {
     served: () => execFileAsync('bin/envstack', ['render', claimFile], { ...big, env: servedEnv }),
     servedNode: () =>
       execFileAsync(process.execPath, ['bin/envstack.js', 'render', claimFile], { ...big, env: servedEnv }),
-    bundle: () => execFileAsync('bin/envstack', ['render', claimFile], { ...big, env: noServer }),
+    snapshot: () => execFileAsync('bin/envstack', ['render', claimFile], { ...big, env: noServer }),
+    bundle: () =>
+      execFileAsync('bin/envstack', ['render', claimFile], {
+        ...big,
+        env: { ...noServer, ENVSTACK_NO_SNAPSHOT: '1' },
+      }),
     dist: () => execFileAsync(process.execPath, [cli, 'render', claimFile], big),
     tsx: () =>
       execFileAsync('bin/envstack', ['render', claimFile], {
@@ -186,8 +191,12 @@ async function versusCrossplane(): Promise<Record<string, BenchEntry>> {
       'the same loop: node bin/envstack.js with envstack serve up (pays Node start-up)',
     ),
     'render.vs-crossplane.cold': versus(
+      'snapshot',
+      'the same loop: bin/envstack render with no server (ENVSTACK_NO_SERVER=1), a fresh Node process started from the start-up snapshot (npm run bundle)',
+    ),
+    'render.vs-crossplane.cold-bundle': versus(
       'bundle',
-      'the same loop: bin/envstack render with no server (ENVSTACK_NO_SERVER=1), a fresh Node process running the bundle (npm run bundle)',
+      'the same loop: as .cold without the snapshot (ENVSTACK_NO_SNAPSHOT=1): a fresh Node process loading the bundle',
     ),
     'render.vs-crossplane.cold-dist': versus(
       'dist',
@@ -200,6 +209,7 @@ async function versusCrossplane(): Promise<Record<string, BenchEntry>> {
     'render.prod-dr.served': summarize(times.served, 'ms'),
     'render.prod-dr.command': summarize(times.dist, 'ms'),
     'render.prod-dr.bundle': summarize(times.bundle, 'ms'),
+    'render.prod-dr.snapshot': summarize(times.snapshot, 'ms'),
   };
 }
 
