@@ -205,15 +205,21 @@ function connectionSources(composition: KObject): Set<string> {
 
 /**
  * What a render whose composed resources read only the identity of the observed ones is given of
- * each: its kind and metadata, or all of it where its connection details are read. The pipeline
+ * each: its kind, names and annotations (what `identityDigest` holds), or all of it where its
+ * connection details are read. The pipeline
  * copies the observed state for every step, so the rest would only be copied and never read.
  */
 function identityOnly(observed: readonly KObject[], full: ReadonlySet<string>): KObject[] {
   return observed.map((o) => {
     const name = o.metadata?.annotations?.['crossplane.io/composition-resource-name'];
-    return name !== undefined && full.has(name)
-      ? o
-      : { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata };
+    if (name !== undefined && full.has(name)) return o;
+    const m = o.metadata ?? {};
+    const metadata = {
+      name: m.name,
+      ...(m.namespace ? { namespace: m.namespace } : {}),
+      annotations: m.annotations,
+    };
+    return { apiVersion: o.apiVersion, kind: o.kind, metadata };
   });
 }
 

@@ -23,57 +23,55 @@ export class ListItemStream {
   private inItem = false;
   private readonly item: Buffer[] = [];
   private readonly envelope: Buffer[] = [];
-  /** Where the next backslash of the chunk being read is (-1: none left), from `backslashFrom` on. */
-  private backslash = -1;
-  private backslashFrom = Number.POSITIVE_INFINITY;
   /** Items handed on. */
   count = 0;
 
   constructor(private readonly onItem: (item: unknown) => void) {}
 
   write(chunk: Buffer): void {
+    if (chunk.length === 0) return;
     let envelopeFrom = this.inItems ? -1 : 0;
     let itemFrom = this.inItem ? 0 : -1;
-    let i = 0;
-    this.backslashFrom = Number.POSITIVE_INFINITY;
-    if (this.escaped) {
-      this.escaped = false;
-      i = 1;
-    }
-    while (i < chunk.length) {
-      if (this.inString) {
-        i = this.skipString(chunk, i);
-        continue;
-      }
+    let inString = this.inString;
+    let depth = this.depth;
+    let i = this.escaped ? 1 : 0;
+    this.escaped = false;
+    // One pass over the bytes: most are inside strings, where only a quote or a backslash matters.
+    for (const n = chunk.length; i < n; i += 1) {
       const c = chunk[i];
-      if (c === QUOTE) {
-        this.inString = true;
+      if (inString) {
+        if (c === BACKSLASH) {
+          i += 1;
+          if (i === n) this.escaped = true;
+        } else if (c === QUOTE) inString = false;
+      } else if (c === QUOTE) {
+        inString = true;
       } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-        if (this.inItems && this.depth === ITEM_DEPTH && c === OPEN_OBJECT) {
+        if (this.inItems && depth === ITEM_DEPTH && c === OPEN_OBJECT) {
           this.inItem = true;
           itemFrom = i;
-        } else if (!this.inItems && this.depth === 1 && c === OPEN_ARRAY && envelopeFrom >= 0) {
+        } else if (!this.inItems && depth === 1 && c === OPEN_ARRAY && envelopeFrom >= 0) {
           if (this.opensItems(chunk.subarray(envelopeFrom, i))) {
             this.envelope.push(chunk.subarray(envelopeFrom, i + 1));
             envelopeFrom = -1;
             this.inItems = true;
           }
         }
-        this.depth += 1;
+        depth += 1;
       } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-        this.depth -= 1;
-        if (this.inItem && this.depth === ITEM_DEPTH) {
-          this.item.push(chunk.subarray(itemFrom, i + 1));
-          itemFrom = -1;
+        depth -= 1;
+        if (this.inItem && depth === ITEM_DEPTH) {
           this.inItem = false;
-          this.emit();
-        } else if (this.inItems && this.depth === 1) {
+          this.emit(chunk, itemFrom, i + 1);
+          itemFrom = -1;
+        } else if (this.inItems && depth === 1) {
           this.inItems = false;
           envelopeFrom = i;
         }
       }
-      i += 1;
     }
+    this.inString = inString;
+    this.depth = depth;
     if (itemFrom >= 0) this.item.push(chunk.subarray(itemFrom));
     if (envelopeFrom >= 0) this.envelope.push(chunk.subarray(envelopeFrom));
   }
@@ -83,43 +81,21 @@ export class ListItemStream {
     return Buffer.concat(this.envelope).toString('utf8');
   }
 
-  /** Past the end of the string at `i` (or the chunk's end): only a quote or a backslash matters. */
-  private skipString(chunk: Buffer, i: number): number {
-    for (;;) {
-      const quote = chunk.indexOf(QUOTE, i);
-      const backslash = this.nextBackslash(chunk, i);
-      if (backslash >= 0 && (quote < 0 || backslash < quote)) {
-        if (backslash + 1 >= chunk.length) {
-          this.escaped = true;
-          return chunk.length;
-        }
-        i = backslash + 2;
-        continue;
-      }
-      if (quote < 0) return chunk.length;
-      this.inString = false;
-      return quote + 1;
-    }
-  }
-
-  /** The first backslash at or after `i`: searched once per chunk, not once per string. */
-  private nextBackslash(chunk: Buffer, i: number): number {
-    if (i < this.backslashFrom || (this.backslash >= 0 && this.backslash < i)) {
-      this.backslash = chunk.indexOf(BACKSLASH, i);
-      this.backslashFrom = i;
-    }
-    return this.backslash;
-  }
-
   /** Whether the array opened after this part of the envelope is its `items`. */
   private opensItems(before: Buffer): boolean {
     const text = Buffer.concat([...this.envelope, before]).toString('utf8');
     return /"items"\s*:\s*$/.test(text);
   }
 
-  private emit(): void {
-    const text = Buffer.concat(this.item).toString('utf8');
-    this.item.length = 0;
+  /** The item ending at `end` of `chunk`, with what earlier chunks held of it. */
+  private emit(chunk: Buffer, from: number, end: number): void {
+    let text: string;
+    if (this.item.length === 0) text = chunk.toString('utf8', from, end);
+    else {
+      this.item.push(chunk.subarray(0, end));
+      text = Buffer.concat(this.item).toString('utf8');
+      this.item.length = 0;
+    }
     this.count += 1;
     this.onItem(JSON.parse(text));
   }

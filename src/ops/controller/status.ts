@@ -267,6 +267,7 @@ function forProvider(o: KObject): Record<string, unknown> {
 }
 
 function restrictTo(value: Record<string, unknown>, shape: Record<string, unknown>): Record<string, unknown> {
+  if (value === shape) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (!(k in shape)) continue;
