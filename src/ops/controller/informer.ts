@@ -19,11 +19,6 @@ export interface ResourceType {
 export type InformerEvent = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface InformerOptions {
-  /**
-   * Page size of relists. The first list is not paged: the API server serves it whole from its watch
-   * cache, with no chain of pages for a kind with many objects (client-go's first list, at
-   * resourceVersion 0, is not paged either), and it is decoded as it arrives.
-   */
   pageSize?: number;
   /** Deadline of each list request (a hung list must not stall the informer). */
   requestTimeoutMs?: number;
@@ -204,7 +199,7 @@ export class Informer {
       metadata?: { resourceVersion?: string; continue?: string };
       items?: unknown[];
     }>('GET', this.path, {
-      query: this.synced ? { limit: this.options.pageSize ?? 500, continue: token } : {},
+      query: { limit: this.options.pageSize ?? 500, continue: token },
       signal: this.abort.signal,
       onItem: take,
     });
