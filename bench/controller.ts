@@ -3,7 +3,7 @@
  * provider-aws CRDs: ENVSTACK_BENCH_ENVS environments (1000) of mixed profiles, each with the managed
  * resources our Composition renders for it as the provider reports them (bench/fleet.ts), seeded once
  * and cached (bench/seed.ts). The controller runs in its own process (bench/controller-process.ts)
- * as its own least-privilege user, with spec drift and cloud drift on and relists paged at 500.
+ * as its own least-privilege user, with spec drift and cloud drift on and lists paged at 500.
  *
  * Phases: start-up until every environment has its complete status (first full status); churn, where
  * ENVSTACK_BENCH_CHURN_PERCENT (1) % of the managed resources change status per minute and
@@ -12,7 +12,7 @@
  * than two resync periods, where every request the controller makes is counted (audit log).
  *
  * Other knobs: ENVSTACK_BENCH_MIX (dev:4,staging:3,prod:2,prod-dr:1), ENVSTACK_BENCH_NAMESPACES (50),
- * ENVSTACK_BENCH_PAGE_SIZE (500: relists; the first list is whole), ENVSTACK_BENCH_SPEC_DRIFT (1), ENVSTACK_BENCH_WORKERS (4),
+ * ENVSTACK_BENCH_PAGE_SIZE (500), ENVSTACK_BENCH_SPEC_DRIFT (1), ENVSTACK_BENCH_WORKERS (4),
  * ENVSTACK_BENCH_CHURN_S (120), ENVSTACK_BENCH_RESYNC_S (30), ENVSTACK_BENCH_IDLE_S (70),
  * ENVSTACK_BENCH_VISIBLE (0.5: the share of status changes that change an environment's status),
  * ENVSTACK_BENCH_CONCURRENCY (32 requests in flight while seeding), ENVSTACK_BENCH_CACHE (1),
