@@ -4,7 +4,7 @@
  * per environment, as the cached renderer keeps it: `trimDesired`). Run with `node --expose-gc --import tsx
  * bench/controller-memory.ts`; ENVSTACK_BENCH_ENVS (200) environments of the benchmark's mix.
  */
-import { trimManaged } from '../src/ops/controller/controller.js';
+import { trimManaged } from '../src/ops/controller/trim.js';
 import { trimDesired } from '../src/ops/controller/status.js';
 import type { KObject } from '../src/ops/controller/object.js';
 import { defaultFunctions, render } from '../src/engine/render/index.js';

@@ -1,4 +1,4 @@
-import { trimManaged } from '../../src/ops/controller/controller.js';
+import { trimManaged } from '../../src/ops/controller/trim.js';
 import type { KObject } from '../../src/ops/controller/object.js';
 import { trimDesired } from '../../src/ops/controller/status.js';
 import { desiredOf, mr } from './fixtures.js';
@@ -32,7 +32,6 @@ test('the cache keeps what is read, and holds once what atProvider repeats and c
     kind: raw.kind,
     metadata: {
       name: raw.metadata?.name,
-      uid: 'uid-a',
       resourceVersion: '7',
       labels: raw.metadata?.labels,
       annotations: { 'crossplane.io/composition-resource-name': 'a' },

@@ -4,7 +4,6 @@
  * reconcile that writes the computed status with server-side apply only when it differs from what
  * the XR holds. Spec drift is computed against the CompositionRevision the XR uses.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Flavor } from '../../platform/compose/flavor.js';
 import { API_VERSION, apiNames, DEFAULT_GROUP } from '../../platform/compose/names.js';
@@ -26,8 +25,9 @@ import { ApiError, statusCodeOf } from './errors.js';
 import { KubeClient, resourcePath } from './kube.js';
 import { silentLogger, type Logger } from './log.js';
 import { createMetrics, PHASES, type ControllerMetrics } from './metrics.js';
-import { isObject, keyOf, shareEqualValues, splitKey, type KObject } from './object.js';
+import { isObject, keyOf, splitKey, type KObject } from './object.js';
 import { WorkQueue, type QueueOptions } from './queue.js';
+import { trimManaged } from './trim.js';
 import {
   computeStatus,
   COMPOSITE_LABEL,
@@ -788,72 +788,6 @@ function describeDrift(s: ControllerStatus, xr: KObject): string {
   const ns = typeof claim?.namespace === 'string' ? claim.namespace : (xr.metadata?.namespace ?? '');
   const more = left > 0 ? `; and ${left} more: envstack drift ${name}${ns ? ` -n ${ns}` : ''}` : '';
   return `${head}${parts.join('; ')}${more}`;
-}
-
-const KEPT_ANNOTATIONS = ['crossplane.io/composition-resource-name', 'crossplane.io/external-name'];
-
-/** Condition lists seen, by their JSON: most managed resources hold the same few. Bounded. */
-const conditionLists = new Map<string, unknown>();
-const MAX_CONDITION_LISTS = 4096;
-
-function sharedConditions(conditions: unknown): unknown {
-  if (!Array.isArray(conditions)) return conditions;
-  const key = JSON.stringify(conditions);
-  const known = conditionLists.get(key);
-  if (known !== undefined) return known;
-  if (conditionLists.size >= MAX_CONDITION_LISTS) conditionLists.clear();
-  conditionLists.set(key, conditions);
-  return conditions;
-}
-
-/**
- * status.atProvider with each value that equals forProvider's (or, for tagsAll, its own tags) replaced
- * by that same object: a provider reports back most of what it was given, and the cache then holds
- * it once. Nothing modifies cached objects, so sharing is safe.
- */
-function sharedAtProvider(at: Record<string, unknown>, fp: Record<string, unknown>): Record<string, unknown> {
-  const out = shareEqualValues(at, fp);
-  if (isObject(out.tagsAll) && isObject(out.tags) && isDeepStrictEqual(out.tagsAll, out.tags))
-    out.tagsAll = out.tags;
-  return out;
-}
-
-/**
- * What the status computation and the renderer read of a managed resource: identity, labels, two
- * annotations, forProvider, conditions and atProvider. Dropping the rest (initProvider, managedFields,
- * last-applied-configuration, …) is most of the cache's memory; what atProvider repeats of forProvider
- * and condition lists that many resources share are held once.
- */
-export function trimManaged(mr: KObject): KObject {
-  const m = mr.metadata ?? {};
-  const annotations: Record<string, string> = {};
-  for (const a of KEPT_ANNOTATIONS) if (m.annotations?.[a] !== undefined) annotations[a] = m.annotations[a];
-  const spec = isObject(mr.spec) ? mr.spec : {};
-  const status = isObject(mr.status) ? mr.status : {};
-  const forProvider = isObject(spec.forProvider) ? spec.forProvider : undefined;
-  const atProvider =
-    isObject(status.atProvider) && forProvider
-      ? sharedAtProvider(status.atProvider, forProvider)
-      : status.atProvider;
-  return {
-    apiVersion: mr.apiVersion,
-    kind: mr.kind,
-    metadata: {
-      name: m.name,
-      ...(m.namespace ? { namespace: m.namespace } : {}),
-      ...(m.uid ? { uid: m.uid } : {}),
-      resourceVersion: m.resourceVersion,
-      ...(m.generation !== undefined ? { generation: m.generation } : {}),
-      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
-      ...(m.labels ? { labels: m.labels } : {}),
-      annotations,
-    },
-    spec: forProvider ? { forProvider } : {},
-    status: {
-      ...(status.conditions !== undefined ? { conditions: sharedConditions(status.conditions) } : {}),
-      ...(atProvider !== undefined ? { atProvider } : {}),
-    },
-  };
 }
 
 /** Where users look: the claim (claim flavor, via spec.claimRef) or the namespaced XR itself. */

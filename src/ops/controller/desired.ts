@@ -43,7 +43,6 @@ export interface CachedRendererOptions {
 }
 
 const digests = new WeakMap<KObject, string>();
-const identityDigests = new WeakMap<KObject, string>();
 
 const hash = (text: string): string => createHash('sha1').update(text).digest('base64url');
 
@@ -72,21 +71,19 @@ function observedDigest(o: KObject): string {
   return d;
 }
 
-/** Which observed resource this is: all that a render whose composed resources read no status reads of it. */
+/**
+ * Which observed resource this is: all that a render whose composed resources read no status reads
+ * of it. Cheap enough to make on each render lookup, so nothing is kept per object.
+ */
 function identityDigest(o: KObject): string {
-  let d = identityDigests.get(o);
-  if (d === undefined) {
-    d = JSON.stringify([
-      o.apiVersion,
-      o.kind,
-      o.metadata?.namespace ?? null,
-      o.metadata?.name,
-      o.metadata?.annotations?.['crossplane.io/composition-resource-name'],
-      o.metadata?.annotations?.['crossplane.io/external-name'],
-    ]);
-    identityDigests.set(o, d);
-  }
-  return d;
+  return JSON.stringify([
+    o.apiVersion,
+    o.kind,
+    o.metadata?.namespace ?? null,
+    o.metadata?.name,
+    o.metadata?.annotations?.['crossplane.io/composition-resource-name'],
+    o.metadata?.annotations?.['crossplane.io/external-name'],
+  ]);
 }
 
 /** The XR inputs of a render besides its spec (the generation covers that): labels, annotations, status. */
@@ -194,31 +191,74 @@ export function observedReadsOf(composition: KObject): ObservedReads {
   return reads;
 }
 
+/** Names of the composed resources whose connection details a patch-and-transform step reads. */
+function connectionSources(composition: KObject): Set<string> {
+  const names = new Set<string>();
+  const spec = isObject(composition.spec) ? composition.spec : {};
+  for (const step of Array.isArray(spec.pipeline) ? spec.pipeline : []) {
+    const input = isObject(step) && isObject(step.input) ? step.input : {};
+    for (const r of Array.isArray(input.resources) ? input.resources : [])
+      if (isObject(r) && Array.isArray(r.connectionDetails) && typeof r.name === 'string') names.add(r.name);
+  }
+  return names;
+}
+
+/**
+ * What a render whose composed resources read only the identity of the observed ones is given of
+ * each: its kind, names and annotations (what `identityDigest` holds), or all of it where its
+ * connection details are read. The pipeline
+ * copies the observed state for every step, so the rest would only be copied and never read.
+ */
+function identityOnly(observed: readonly KObject[], full: ReadonlySet<string>): KObject[] {
+  return observed.map((o) => {
+    const name = o.metadata?.annotations?.['crossplane.io/composition-resource-name'];
+    if (name !== undefined && full.has(name)) return o;
+    const m = o.metadata ?? {};
+    const metadata = {
+      name: m.name,
+      ...(m.namespace ? { namespace: m.namespace } : {}),
+      annotations: m.annotations,
+    };
+    return { apiVersion: o.apiVersion, kind: o.kind, metadata };
+  });
+}
+
+interface Shape {
+  reads: ObservedReads;
+  connectionSources: Set<string>;
+}
+
 /** The real thing: the XR's Composition (or the installed one of the flavor) through the in-process pipeline. */
 export async function compositionRenderer(flavor: Flavor, group?: string): Promise<RenderDesired> {
   const builtIn = (await loadComposition(flavor, group)) as KObject;
   const functions = defaultFunctions();
   const composition = (context?: RenderContext): KObject => context?.composition ?? builtIn;
-  const renderer: RenderDesired = (xr, observed, context) =>
-    render({
-      composite: xr as Unstructured,
-      composition: composition(context) as Unstructured,
-      observed: observed as Unstructured[],
-      functions,
-    }).composed as KObject[];
   // A CompositionRevision arrives as a new object each reconcile: remember the answer by its key too.
-  const byKey = new Map<string, ObservedReads>();
-  renderer.observedReads = (context) => {
-    const key = context?.compositionKey;
-    let reads = key === undefined ? undefined : byKey.get(key);
-    if (reads === undefined) {
-      reads = observedReadsOf(composition(context));
+  const byKey = new Map<string, Shape>();
+  const shapeOf = (context?: RenderContext): Shape => {
+    const key = context?.compositionKey ?? (context?.composition ? undefined : 'built-in');
+    let shape = key === undefined ? undefined : byKey.get(key);
+    if (shape === undefined) {
+      const c = composition(context);
+      shape = { reads: observedReadsOf(c), connectionSources: connectionSources(c) };
       if (key !== undefined) {
         if (byKey.size >= 1000) byKey.clear();
-        byKey.set(key, reads);
+        byKey.set(key, shape);
       }
     }
-    return reads;
+    return shape;
   };
+  const renderer: RenderDesired = (xr, observed, context) => {
+    const shape = shapeOf(context);
+    return render({
+      composite: xr as Unstructured,
+      composition: composition(context) as Unstructured,
+      observed: (shape.reads === 'identity'
+        ? identityOnly(observed, shape.connectionSources)
+        : observed) as Unstructured[],
+      functions,
+    }).composed as KObject[];
+  };
+  renderer.observedReads = (context) => shapeOf(context).reads;
   return renderer;
 }

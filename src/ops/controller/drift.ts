@@ -76,6 +76,8 @@ const segment = (key: string): string =>
 
 /** Differences at every leaf of `want` (scalars and lists of scalars are leaves). */
 export function diffLeaves(want: unknown, have: unknown, options: DiffOptions, path = ''): LeafDiff[] {
+  // The same value (a cache holds what equals once): nothing differs.
+  if (want === have) return [];
   if (isObject(want)) {
     if (have !== undefined && have !== null && !isObject(have)) {
       return [{ field: path.replace(/^\./, ''), want: display(want), have: display(have) }];

@@ -2,10 +2,10 @@ export {
   Controller,
   discoverResources,
   FIELD_MANAGER,
-  trimManaged,
   type ControllerOptions,
   type ReconcileResult,
 } from './controller.js';
+export { trimManaged } from './trim.js';
 export {
   computeStatus,
   ownedStatus,

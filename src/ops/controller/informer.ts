@@ -158,24 +158,9 @@ export class Informer {
     let token: string | undefined;
     let listRv = '';
     do {
-      const page = await this.client.request<{
-        metadata?: { resourceVersion?: string; continue?: string };
-        items?: KObject[];
-      }>('GET', this.path, {
-        query: { limit: this.options.pageSize ?? 500, continue: token },
-        signal: this.abort.signal,
-      });
-      for (const item of page.items ?? []) {
-        // The same transform as watched objects: a cache filled by a list must not be fatter.
-        const obj = this.slim({
-          apiVersion: `${this.type.group}/${this.type.version}`,
-          kind: this.type.kind,
-          ...item,
-        });
-        fresh.set(keyOf(obj), obj);
-      }
-      token = page.metadata?.continue || undefined;
-      listRv = page.metadata?.resourceVersion ?? listRv;
+      const page = await this.listPage(token, (obj) => fresh.set(keyOf(obj), obj));
+      token = page.continue;
+      listRv = page.resourceVersion ?? listRv;
     } while (token);
     if (!first) {
       this.relists += 1;
@@ -198,6 +183,32 @@ export class Informer {
       this.log('info', 'informer synced', { objects: this.store.size });
       this.options.onSynced?.();
     }
+  }
+
+  /** One page of the list, each object cached as a watched one would be. */
+  private async listPage(
+    token: string | undefined,
+    add: (obj: KObject) => void,
+  ): Promise<{ continue?: string; resourceVersion?: string }> {
+    const apiVersion = `${this.type.group}/${this.type.version}`;
+    // The same transform as watched objects: a cache filled by a list must not be fatter.
+    const take = (item: unknown): void => {
+      if (isObject(item)) add(this.slim({ apiVersion, kind: this.type.kind, ...item }));
+    };
+    // Items are taken one by one as the page arrives; any the stream did not see come with the page.
+    const page = await this.client.request<{
+      metadata?: { resourceVersion?: string; continue?: string };
+      items?: unknown[];
+    }>('GET', this.path, {
+      query: { limit: this.options.pageSize ?? 500, continue: token },
+      signal: this.abort.signal,
+      onItem: take,
+    });
+    for (const item of page.items ?? []) take(item);
+    return {
+      continue: page.metadata?.continue || undefined,
+      resourceVersion: page.metadata?.resourceVersion,
+    };
   }
 
   private watchOnce(): Promise<'ended' | 'gone'> {

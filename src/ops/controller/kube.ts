@@ -8,6 +8,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { ApiError } from './errors.js';
+import { ListItemStream } from './liststream.js';
 
 /** A request that did not finish before its deadline (or was aborted). */
 class RequestTimeoutError extends Error {
@@ -25,6 +26,8 @@ export interface RequestOptionsK {
   /** Give up after this long (the socket is destroyed). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** A 2xx list is decoded as it arrives: each of its items is handed here, and it resolves to the rest. */
+  onItem?: (item: unknown) => void;
 }
 
 const CONTENT_TYPES = {
@@ -101,18 +104,29 @@ export class KubeClient {
         url,
         { method, headers, agent: this.agent, ...(opts.auth ? { auth: opts.auth } : {}) },
         (res: IncomingMessage) => {
+          const code = res.statusCode ?? 0;
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          const stream =
+            options.onItem && code >= 200 && code < 300 ? new ListItemStream(options.onItem) : undefined;
+          res.on('data', (c: Buffer) => {
+            if (settled) return;
+            if (!stream) return void chunks.push(c);
+            try {
+              stream.write(c);
+            } catch (err) {
+              req.destroy();
+              finish(() => reject(err));
+            }
+          });
           res.on('error', (err) => finish(() => reject(err)));
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
+            const text = stream ? stream.end() : Buffer.concat(chunks).toString('utf8');
             let parsed: unknown = text;
             try {
               parsed = text === '' ? undefined : JSON.parse(text);
             } catch {
               parsed = text;
             }
-            const code = res.statusCode ?? 0;
             if (code >= 200 && code < 300) finish(() => resolve(parsed as T));
             else finish(() => reject(new ApiError(code, parsed, method, url.pathname)));
           });

@@ -35,8 +35,8 @@ export interface KObject {
 export { isObject };
 
 /**
- * `values` with each object value that deep-equals `twins`' value of the same key replaced by that
- * twin, so a cache holds it once. Safe because nothing modifies cached objects.
+ * `values` with each value that equals (deep-equals, for objects) `twins`' value of the same key
+ * replaced by that twin, so a cache holds it once. Safe because nothing modifies cached objects.
  */
 export function shareEqualValues(
   values: Record<string, unknown>,
@@ -46,7 +46,9 @@ export function shareEqualValues(
   for (const [k, v] of Object.entries(values)) {
     const twin = twins[k];
     out[k] =
-      v !== null && typeof v === 'object' && twin !== undefined && isDeepStrictEqual(v, twin) ? twin : v;
+      v === twin || (v !== null && typeof v === 'object' && twin !== undefined && isDeepStrictEqual(v, twin))
+        ? twin
+        : v;
   }
   return out;
 }

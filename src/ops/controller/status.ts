@@ -12,6 +12,7 @@ import {
 import { diffLeaves, type LeafDiff } from './drift.js';
 import { normalizeMessage } from './events.js';
 import { conditionOf, isObject, shareEqualValues, type KObject } from './object.js';
+import { Interned, internOptional } from './trim.js';
 
 const COMPOSITION_RESOURCE_ANNOTATION = 'crossplane.io/composition-resource-name';
 export const COMPOSITE_LABEL = 'crossplane.io/composite';
@@ -242,6 +243,8 @@ function driftOfEntry(e: Entry & { live: KObject }, hasDesired: boolean): Omit<F
   return out;
 }
 
+const NO_DRIFT: Omit<Found, 'e'>[] = [];
+
 function driftOf(entries: Entry[], hasDesired: boolean, memo?: DriftMemo): Found[] {
   const out: Found[] = [];
   for (const e of entries) {
@@ -250,7 +253,9 @@ function driftOf(entries: Entry[], hasDesired: boolean, memo?: DriftMemo): Found
     const held = memo?.get(live);
     let found = held && held.desired === e.desired && held.hasDesired === hasDesired ? held.found : undefined;
     if (!found) {
-      found = driftOfEntry({ ...e, live }, hasDesired);
+      const own = driftOfEntry({ ...e, live }, hasDesired);
+      // Most resources have none: they share one empty list.
+      found = own.length > 0 ? own : NO_DRIFT;
       memo?.set(live, { desired: e.desired, hasDesired, found });
     }
     for (const f of found) out.push({ e, ...f });
@@ -264,6 +269,7 @@ function forProvider(o: KObject): Record<string, unknown> {
 }
 
 function restrictTo(value: Record<string, unknown>, shape: Record<string, unknown>): Record<string, unknown> {
+  if (value === shape) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (!(k in shape)) continue;
@@ -371,10 +377,22 @@ function byResourceName(observed: readonly KObject[]): Map<string, KObject> {
   return map;
 }
 
+/** Label and annotation maps of rendered objects: the same few for every environment. */
+const renderedMaps = new Interned<Record<string, string>>(10_000);
+const sharedMap = (map: Record<string, string>): Record<string, string> =>
+  renderedMaps.get(JSON.stringify(map), map);
+
+/** `values` (made by shareEqualValues from `twins`) as `twins` itself when they hold the same. */
+function sameOrOwn(values: Record<string, unknown>, twins: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(values);
+  if (keys.length !== Object.keys(twins).length) return values;
+  return keys.every((k) => values[k] === twins[k]) ? twins : values;
+}
+
 /**
  * What the status computation reads of a rendered object: its kind, its names and component, and
- * spec.forProvider. A cached render keeps only this; each forProvider value that equals the live
- * resource's (no spec drift: the usual case) is held as that same object.
+ * spec.forProvider. A cached render keeps only this; a forProvider that equals the live resource's
+ * (no spec drift: the usual case) is held as that same object, and otherwise each value that does.
  */
 export function trimDesired(d: KObject, observed: readonly KObject[] = []): KObject {
   const m = d.metadata ?? {};
@@ -385,14 +403,16 @@ export function trimDesired(d: KObject, observed: readonly KObject[] = []): KObj
   let fp = isObject(spec.forProvider) ? spec.forProvider : undefined;
   const live = resource === undefined ? undefined : byResourceName(observed).get(resource);
   const liveFp = live ? forProvider(live) : undefined;
-  if (fp && liveFp) fp = shareEqualValues(fp, liveFp);
+  if (fp && liveFp) fp = sameOrOwn(shareEqualValues(fp, liveFp), liveFp);
   return {
-    apiVersion: d.apiVersion,
-    kind: d.kind,
+    apiVersion: internOptional(d.apiVersion),
+    kind: internOptional(d.kind),
     metadata: {
       ...(m.name !== undefined ? { name: m.name } : {}),
-      ...(Object.keys(labels).length ? { labels } : {}),
-      ...(resource !== undefined ? { annotations: { [COMPOSITION_RESOURCE_ANNOTATION]: resource } } : {}),
+      ...(Object.keys(labels).length ? { labels: sharedMap(labels) } : {}),
+      ...(resource !== undefined
+        ? { annotations: sharedMap({ [COMPOSITION_RESOURCE_ANNOTATION]: resource }) }
+        : {}),
     },
     spec: fp ? { forProvider: fp } : {},
   };

@@ -190,24 +190,27 @@ function getFrom(it0: GoValue, s: readonly Segment[]): GoValue {
 }
 
 function prepare(container: GoValue[] | GoMap, key: number | string, next: Segment): void {
-  const get = (): GoValue | undefined =>
-    Array.isArray(container) ? container[key as number] : (container as GoMap)[key as string];
-  const put = (v: GoValue): void => {
-    if (Array.isArray(container)) container[key as number] = v;
-    else setKey(container, key as string, v);
-  };
-  const missing = Array.isArray(container)
-    ? container[key as number] === null
-    : !hasKey(container, key as string);
-  if (missing) {
-    put(next.type === 'index' ? new Array<GoValue>(next.index + 1).fill(null) : {});
+  if (Array.isArray(container)) {
+    const i = key as number;
+    const grown = container[i] === null ? emptyFor(next) : grownFor(container[i], next);
+    if (grown !== container[i]) container[i] = grown;
     return;
   }
-  if (next.type !== 'index') return;
-  const na = get();
-  if (!Array.isArray(na)) return;
-  if (next.index < na.length) return;
-  put([...na, ...new Array<GoValue>(next.index - na.length + 1).fill(null)]);
+  const k = key as string;
+  if (!hasKey(container, k)) setKey(container, k, emptyFor(next));
+  else if (next.type === 'index') {
+    const grown = grownFor(container[k], next);
+    if (grown !== container[k]) setKey(container, k, grown);
+  }
+}
+
+const emptyFor = (next: Segment): GoValue =>
+  next.type === 'index' ? new Array<GoValue>(next.index + 1).fill(null) : {};
+
+/** An array the next (index) segment fits in: `v` itself when it fits or is no array. */
+function grownFor(v: GoValue, next: Segment): GoValue {
+  if (next.type !== 'index' || !Array.isArray(v) || next.index < v.length) return v;
+  return [...v, ...new Array<GoValue>(next.index - v.length + 1).fill(null)];
 }
 
 /**
@@ -237,15 +240,17 @@ export function mergeValueCopyOnWrite(
     walkAndSet(copy, segments, v, shallowCopy);
     return copy;
   }
-  const own = (c: GoValue): GoValue => {
-    if (typeof c !== 'object' || c === null || owned.has(c)) return c;
-    const copy = shallowCopy(c);
-    owned.add(copy as object);
-    return copy;
-  };
-  const root = own(object) as GoMap;
-  walkAndSet(root, segments, v, own);
+  const root = own(object, owned) as GoMap;
+  walkAndSet(root, segments, v, own, owned);
   return root;
+}
+
+/** `c`, or a copy of it that `owned` then holds when it is a container not owned yet. */
+function own(c: GoValue, owned?: Set<object>): GoValue {
+  if (typeof c !== 'object' || c === null || owned?.has(c)) return c;
+  const copy = shallowCopy(c);
+  owned?.add(copy as object);
+  return copy;
 }
 
 /** Whether walkAndSet would get to the end of the path (as it prepares the containers on its way). */
@@ -316,13 +321,14 @@ function shallowCopy(v: GoValue): GoValue {
 
 /**
  * Paved.setValue's walk. With `writable`, each container below `object` is passed through it before it
- * is written, and what it returns (a copy, say) is put in its place.
+ * is written (with `owned`), and what it returns (a copy, say) is put in its place.
  */
 function walkAndSet(
   object: GoMap,
   s: readonly Segment[],
   v: GoValue,
-  writable: ((c: GoValue) => GoValue) | undefined,
+  writable: ((c: GoValue, owned?: Set<object>) => GoValue) | undefined,
+  owned?: Set<object>,
 ): void {
   let into: GoValue = object;
   for (let i = 0; i < s.length; i++) {
@@ -339,7 +345,7 @@ function walkAndSet(
         return;
       }
       prepare(into, cur.index, s[i + 1]);
-      if (writable) into[cur.index] = writable(into[cur.index]);
+      if (writable) into[cur.index] = writable(into[cur.index], owned);
       into = into[cur.index];
     } else {
       if (!isGoMap(into)) throw new GoError(`${segmentsString(s.slice(0, i))} is not an object`);
@@ -349,7 +355,7 @@ function walkAndSet(
       }
       prepare(into, cur.field, s[i + 1]);
       if (writable) {
-        const w = writable(into[cur.field]);
+        const w = writable(into[cur.field], owned);
         if (w !== into[cur.field]) setKey(into, cur.field, w);
       }
       into = into[cur.field];
