@@ -554,14 +554,17 @@ if (!haveCrds) process.stderr.write(`skipping "the chart on a real API server": 
         const asks = kinds.flatMap((k) =>
           ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map((verb) => ({ k, verb })),
         );
-        const results = await Promise.all(
-          asks.map(async ({ k, verb }) => {
+        // A few at a time: hundreds at once trip the server's priority-and-fairness limit (429).
+        const results: string[] = [];
+        for (let i = 0; i < asks.length; i += 8) {
+          const batch = asks.slice(i, i + 8).map(async ({ k, verb }) => {
             const review = await authz.createSelfSubjectAccessReview({
               body: { spec: { resourceAttributes: { verb, group: k.group, resource: k.plural, namespace } } },
             });
             return `${verb} ${k.plural}.${k.group}: ${review.status?.allowed ? 'yes' : 'no'}`;
-          }),
-        );
+          });
+          results.push(...(await Promise.all(batch)));
+        }
         expect(results).toEqual(
           asks.map(
             ({ k, verb }) =>
