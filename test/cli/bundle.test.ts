@@ -272,6 +272,22 @@ describe('the start-up snapshot', () => {
     expect(runtimeOf((await bash(['cost', 'examples/dev.yaml'])).stderr)).toBe('bundle');
   });
 
+  it('starts the offline commands without NODE_EXTRA_CA_CERTS, and keeps it for those that reach a cluster', async () => {
+    // Node reads the file at start-up and warns when it cannot: the warning shows who read it.
+    const env = { NODE_EXTRA_CA_CERTS: join(tmpdir(), 'envstack-no-such-ca.pem') };
+    const read = (stderr: string) => stderr.includes('Ignoring extra certs from');
+    const offline = await Promise.all([
+      bash(['render', 'examples/dev.yaml', '--summary'], env),
+      bash(['lint', 'examples/dev.yaml'], { ...env, ENVSTACK_NO_SNAPSHOT: '1' }),
+    ]);
+    expect(offline.map((r) => [r.code, runtimeOf(r.stderr), read(r.stderr)])).toEqual([
+      [0, 'snapshot', false],
+      [0, 'bundle', false],
+    ]);
+    const cluster = await bash(['status', '--help'], env);
+    expect(read(cluster.stderr)).toBe(true);
+  });
+
   it('stands aside once a file it was built from changed, or for a node installed after it', async () => {
     const args = ['render', 'examples/dev.yaml', '--summary'];
     const composition = join(repo, 'compositions', 'claim.yaml');
