@@ -2,8 +2,8 @@
  * Controller benchmark on a real etcd + kube-apiserver (src/ops/sandbox/cluster.ts) with the real
  * provider-aws CRDs: ENVSTACK_BENCH_ENVS environments (1000) of mixed profiles, each with the managed
  * resources our Composition renders for it as the provider reports them (bench/fleet.ts), seeded once
- * and cached (bench/seed.ts). The controller runs in its own process (bench/controller-process.ts)
- * as its own least-privilege user, with spec drift and cloud drift on and lists paged at 500.
+ * and cached (bench/seed.ts). The controller runs in its own process, compiled as the image runs it
+ * (bench/controller-process.mjs over dist/: `npm run build`), as its own least-privilege user, with spec drift and cloud drift on and lists paged at 500.
  *
  * Phases: start-up until every environment has its complete status (first full status); churn, where
  * ENVSTACK_BENCH_CHURN_PERCENT (1) % of the managed resources change status per minute and
@@ -26,7 +26,15 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -106,6 +114,16 @@ if (cfg.idleS <= 2 * cfg.resyncS)
   throw new Error(
     `the idle window (${cfg.idleS} s) must be longer than two resync periods (${cfg.resyncS} s)`,
   );
+
+// The controller runs compiled: dist/ must hold what src/ says (npm run bench builds it first).
+{
+  const built = statSync('dist/ops/controller/controller.js', { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const newest = readdirSync('src', { recursive: true, withFileTypes: true })
+    .filter((f) => f.isFile() && f.name.endsWith('.ts'))
+    .reduce((m, f) => Math.max(m, statSync(join(f.parentPath, f.name)).mtimeMs), 0);
+  if (built < newest)
+    throw new Error('dist/ is missing or older than src/: run npm run build (npm run bench does)');
+}
 
 /** A change is given up on (and counted at this latency) after this long. */
 const TIMEOUT_MS = 30_000;
@@ -365,9 +383,7 @@ async function run(): Promise<Figures> {
   const nodeArgs = [
     ...(cfg.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cfg.cpuProf}`] : []),
     ...(cfg.heapCapMiB > 0 ? [`--max-old-space-size=${cfg.heapCapMiB}`] : []),
-    '--import',
-    'tsx',
-    'bench/controller-process.ts',
+    'bench/controller-process.mjs',
   ];
   const cpu0 = procCpuSeconds(apiPid) ?? 0;
   const t0 = Date.now();
