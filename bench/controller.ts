@@ -20,6 +20,7 @@
  * chart's 1536Mi limit),
  * ENVSTACK_BENCH_LEADER_ELECTION (1; its Lease renewals are counted apart
  * from idle writes), ENVSTACK_BENCH_CPU_PROF (a folder: the controller's CPU profile),
+ * ENVSTACK_BENCH_HEAP_SNAPSHOT (a folder: a heap snapshot of the controller at its first full status),
  * ENVSTACK_BENCH_RECORD (1: merge the figures into bench/results.json), ENVSTACK_BENCH_SEED_ONLY (1: seed
  * the cache and stop), ENVSTACK_BENCH_TRACE (a file: every change and when its status was seen),
  * ENVSTACK_BENCH_KEEP (1: keep the run's folder with the audit log).
@@ -104,6 +105,7 @@ const cfg = {
   cache: flag('ENVSTACK_BENCH_CACHE', true),
   leaderElection: flag('ENVSTACK_BENCH_LEADER_ELECTION', true),
   cpuProf: process.env.ENVSTACK_BENCH_CPU_PROF,
+  heapSnapshot: process.env.ENVSTACK_BENCH_HEAP_SNAPSHOT,
   /** The controller's V8 old-space cap in MiB (0: V8's own, sized from this host's memory). */
   heapCapMiB: num('ENVSTACK_BENCH_HEAP_MIB', 0),
   record: flag('ENVSTACK_BENCH_RECORD', flag('BENCH_RECORD', true)),
@@ -382,6 +384,7 @@ async function run(): Promise<Figures> {
   delete controllerEnv.NODE_OPTIONS;
   const nodeArgs = [
     ...(cfg.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cfg.cpuProf}`] : []),
+    ...(cfg.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${cfg.heapSnapshot}`] : []),
     ...(cfg.heapCapMiB > 0 ? [`--max-old-space-size=${cfg.heapCapMiB}`] : []),
     'bench/controller-process.mjs',
   ];
@@ -440,6 +443,10 @@ async function run(): Promise<Figures> {
     const m0: ControllerCounters = { reconciles: {}, reconcileSeconds: 0, statusWrites: 0, events: 0 };
     const mFirst = await scrape(metricsUrl);
     Object.assign(controllerAt, at('firstFullStatus'));
+    if (cfg.heapSnapshot) {
+      child.kill('SIGUSR2');
+      log(`heap snapshot requested into ${cfg.heapSnapshot}`);
+    }
     controllerCpuS.firstFullStatus = round(controllerNow()?.cpuS ?? 0, 1);
     apiServerCpuS.startup = round((procCpuSeconds(apiPid) ?? 0) - cpu0, 1);
     log(

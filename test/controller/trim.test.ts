@@ -1,4 +1,4 @@
-import { trimManaged } from '../../src/ops/controller/trim.js';
+import { Interned, internDeep, trimManaged } from '../../src/ops/controller/trim.js';
 import type { KObject } from '../../src/ops/controller/object.js';
 import { trimDesired } from '../../src/ops/controller/status.js';
 import { desiredOf, mr } from './fixtures.js';
@@ -78,4 +78,33 @@ test('a cached render keeps names, component, kind and forProvider, sharing what
   const fp = kept.spec?.forProvider as Record<string, unknown>;
   expect(fp.tags).toBe((live.spec?.forProvider as Record<string, unknown>).tags);
   expect(trimDesired(rendered)).toEqual(kept);
+});
+
+test('Interned keeps what keeps coming back when it fills up, and forgets what does not', () => {
+  const held = new Interned<object>(2);
+  const first = { v: 'a' };
+  expect(held.get('a', first)).toBe(first);
+  held.get('b', {});
+  held.get('c', {}); // the young generation was full: a and b are now old
+  expect(held.get('a', { v: 'a again' })).toBe(first); // found in the old one, and kept
+  held.get('d', {});
+  held.get('e', {}); // c and a old again; b is gone
+  expect(held.get('a', {})).toBe(first);
+  const other = { v: 'b again' };
+  expect(held.get('b', other)).toBe(other);
+});
+
+test('internDeep keeps every value as it was, in place, and leaves frozen objects alone', () => {
+  const parsed = JSON.parse('{"region":"eu-west-1","tags":{"Team":"payments"},"ids":["a",1,null]}') as Record<
+    string,
+    unknown
+  >;
+  const tagsBefore = parsed.tags;
+  expect(internDeep(parsed)).toBe(parsed);
+  expect(parsed.tags).toBe(tagsBefore);
+  expect(parsed).toEqual({ region: 'eu-west-1', tags: { Team: 'payments' }, ids: ['a', 1, null] });
+  const frozen = Object.freeze({ s: 'x', inner: { t: 'y' } });
+  expect(internDeep(frozen)).toBe(frozen);
+  expect(internDeep('z')).toBe('z');
+  expect(internDeep(null)).toBeNull();
 });

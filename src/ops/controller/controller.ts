@@ -9,7 +9,13 @@ import type { Flavor } from '../../platform/compose/flavor.js';
 import { API_VERSION, apiNames, DEFAULT_GROUP } from '../../platform/compose/names.js';
 import type { RenderContext, RenderDesired } from './desired.js';
 import { EventRecorder, type EventSpec, type EventTarget } from './events.js';
-import { Informer, type InformerEvent, type InformerOptions, type ResourceType } from './informer.js';
+import {
+  Informer,
+  withoutManagedFields,
+  type InformerEvent,
+  type InformerOptions,
+  type ResourceType,
+} from './informer.js';
 import {
   COMPOSITION_KINDS,
   composedKinds,
@@ -27,7 +33,7 @@ import { silentLogger, type Logger } from './log.js';
 import { createMetrics, PHASES, type ControllerMetrics } from './metrics.js';
 import { isObject, keyOf, splitKey, type KObject } from './object.js';
 import { WorkQueue, type QueueOptions } from './queue.js';
-import { trimManaged } from './trim.js';
+import { internDeep, trimManaged } from './trim.js';
 import {
   computeStatus,
   COMPOSITE_LABEL,
@@ -243,6 +249,8 @@ export class Controller {
   async start(): Promise<void> {
     this.xrInformer = new Informer(this.options.kubeConfig, this.xrType, {
       ...this.common(this.xrType),
+      // Each XR lists every composed resource (spec.crossplane.resourceRefs): their kinds repeat.
+      transform: (xr) => internDeep(withoutManagedFields(xr)),
       onEvent: (type, obj) => this.onXr(type, obj),
     });
     this.xrInformer.start();

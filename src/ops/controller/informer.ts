@@ -49,7 +49,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   });
 
 /** The controller keeps hundreds of thousands of objects: drop what it never reads. */
-function slim(obj: KObject): KObject {
+export function withoutManagedFields(obj: KObject): KObject {
   if (obj.metadata?.managedFields === undefined) return obj;
   const { managedFields: _dropped, ...metadata } = obj.metadata;
   return { ...obj, metadata };
@@ -114,7 +114,7 @@ export class Informer {
   }
 
   private slim(obj: KObject): KObject {
-    return this.options.transform ? this.options.transform(obj) : slim(obj);
+    return this.options.transform ? this.options.transform(obj) : withoutManagedFields(obj);
   }
 
   private get path(): string {

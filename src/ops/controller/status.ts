@@ -11,8 +11,8 @@ import {
 } from '../../platform/compose/names.js';
 import { diffLeaves, type LeafDiff } from './drift.js';
 import { normalizeMessage } from './events.js';
-import { conditionOf, isObject, shareEqualValues, type KObject } from './object.js';
-import { Interned, internOptional } from './trim.js';
+import { conditionOf, isObject, shareEqualValues, type KMeta, type KObject } from './object.js';
+import { Interned, internDeep, internOptional } from './trim.js';
 
 const COMPOSITION_RESOURCE_ANNOTATION = 'crossplane.io/composition-resource-name';
 export const COMPOSITE_LABEL = 'crossplane.io/composite';
@@ -404,16 +404,17 @@ export function trimDesired(d: KObject, observed: readonly KObject[] = []): KObj
   const live = resource === undefined ? undefined : byResourceName(observed).get(resource);
   const liveFp = live ? forProvider(live) : undefined;
   if (fp && liveFp) fp = sameOrOwn(shareEqualValues(fp, liveFp), liveFp);
+  if (fp && fp !== liveFp) fp = internDeep(fp);
+  // By assignment: a literal of spreads would get a hidden class of its own (see trimManaged).
+  const metadata: KMeta = {};
+  if (m.name !== undefined) metadata.name = m.name;
+  if (Object.keys(labels).length) metadata.labels = sharedMap(labels);
+  if (resource !== undefined)
+    metadata.annotations = sharedMap({ [COMPOSITION_RESOURCE_ANNOTATION]: resource });
   return {
     apiVersion: internOptional(d.apiVersion),
     kind: internOptional(d.kind),
-    metadata: {
-      ...(m.name !== undefined ? { name: m.name } : {}),
-      ...(Object.keys(labels).length ? { labels: sharedMap(labels) } : {}),
-      ...(resource !== undefined
-        ? { annotations: sharedMap({ [COMPOSITION_RESOURCE_ANNOTATION]: resource }) }
-        : {}),
-    },
+    metadata,
     spec: fp ? { forProvider: fp } : {},
   };
 }
