@@ -25,6 +25,7 @@ test.each([
   ['one chunk', [1 << 20]],
   ['one byte at a time', [1]],
   ['chunks of uneven sizes', [7, 1, 2, 64, 3]],
+  ['chunks of two and three bytes', [2, 3]],
 ])('a list in %s: each item on its own, the rest with items empty', (_what, sizes) => {
   const items = Array.from({ length: 25 }, (_, i) => item(i));
   const metadata = { continue: 'tok"en]', resourceVersion: '12' };

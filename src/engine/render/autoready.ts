@@ -15,7 +15,7 @@ import type {
 import { getConditions } from './conditions.js';
 import { healthCheckFor } from './healthchecks.js';
 import { goQuote } from './goquote.js';
-import { cloneJson, isObject, passOn, responseState } from './unstructured.js';
+import { cloneJson, isObject, passOn, readsObservedOnly, responseState } from './unstructured.js';
 
 const INPUT_PREFIX =
   'cannot get Function input from *v1.RunFunctionRequest: cannot get function input *v1beta1.Input from *v1.RunFunctionRequest: cannot unmarshal JSON from *structpb.Struct into *v1beta1.Input';
@@ -90,3 +90,6 @@ export const autoReady: CompositionFunction = (req: RunFunctionRequest): RunFunc
   rsp.desired = { ...rsp.desired, resources: out };
   return rsp;
 };
+
+// It only reads the observed state it is given.
+readsObservedOnly(autoReady);

@@ -14,7 +14,7 @@ import type {
   RunFunctionRequest,
   RunFunctionResponse,
 } from './fnapi.js';
-import { cloneJson, isObject, passOn, responseState } from './unstructured.js';
+import { cloneJson, isObject, passOn, readsObservedOnly, responseState } from './unstructured.js';
 import { goQuote } from './goquote.js';
 
 const STATE_TYPE = 'apiextensions.fn.proto.v1.State';
@@ -868,3 +868,6 @@ export const celFilter: CompositionFunction = (req: RunFunctionRequest): RunFunc
   for (const name of Object.keys(resources)) passOn(celFilter, resources[name]?.resource);
   return rsp;
 };
+
+// It only reads the observed state it is given.
+readsObservedOnly(celFilter);

@@ -25,6 +25,7 @@ import {
   getStringMap,
   goStringCompare,
   isObject,
+  onlyReadsObserved,
   runStep,
   setMetaString,
   type OwnerReference,
@@ -204,6 +205,7 @@ export function render(input: RenderInput): RenderResult {
     if (name !== '__proto__') observedState.resources[name] = normalizeResource({ resource: o }, cloneJson);
   }
 
+  let frozenObserved: FnState | undefined;
   let desired: FnState = { resources: {} };
   let fctx: JsonObject | undefined = cloneJson(input.context ?? {});
   const results: Unstructured[] = [];
@@ -222,9 +224,15 @@ export function render(input: RenderInput): RenderResult {
     }
     // What a function receives is its own: it may modify it without changing what later steps see.
     // The desired state and context are replaced by the function's response, so they need no copy;
-    // the observed state is used again by every later step, so all but the last get a copy.
+    // the observed state is used again by every later step: the built-in functions, which only read
+    // it, share one frozen copy, and any other function but the last gets a copy of its own.
     const last = i === steps.length - 1;
-    const req: RunFunctionRequest = { observed: last ? observedState : cloneJson(observedState), desired };
+    const observed = onlyReadsObserved(fn)
+      ? (frozenObserved ??= frozenCloneJson(observedState) as FnState)
+      : last
+        ? observedState
+        : cloneJson(observedState);
+    const req: RunFunctionRequest = { observed, desired };
     if (fctx !== undefined) req.context = fctx;
     if (s.input !== undefined) req.input = frozenInput(s.input);
 

@@ -26,6 +26,19 @@ const handedOver = new WeakSet<object>();
 const normalizedByRender = new WeakSet<object>();
 let runningStep: unknown;
 
+const observedReaders = new WeakSet<CompositionFunction>();
+
+/**
+ * Declares that `fn` never modifies the observed state of its request, so render may give every such
+ * step one frozen copy instead of a copy each. Any other function gets its own copy, as over gRPC.
+ */
+export function readsObservedOnly(fn: CompositionFunction): CompositionFunction {
+  observedReaders.add(fn);
+  return fn;
+}
+
+export const onlyReadsObserved = (fn: CompositionFunction): boolean => observedReaders.has(fn);
+
 /** render runs each pipeline step through this. */
 export function runStep(fn: CompositionFunction, req: RunFunctionRequest): RunFunctionResponse {
   const outer = runningStep;

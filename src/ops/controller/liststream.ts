@@ -36,15 +36,22 @@ export class ListItemStream {
     let depth = this.depth;
     let i = this.escaped ? 1 : 0;
     this.escaped = false;
-    // One pass over the bytes: most are inside strings, where only a quote or a backslash matters.
+    // One pass over the bytes. Most are inside strings, where only the closing quote matters: found
+    // with indexOf (native), skipping quotes escaped by an odd run of backslashes.
     for (const n = chunk.length; i < n; i += 1) {
-      const c = chunk[i];
       if (inString) {
-        if (c === BACKSLASH) {
-          i += 1;
-          if (i === n) this.escaped = true;
-        } else if (c === QUOTE) inString = false;
-      } else if (c === QUOTE) {
+        let q = chunk.indexOf(QUOTE, i);
+        while (q >= 0 && backslashesBefore(chunk, q, i) % 2 === 1) q = chunk.indexOf(QUOTE, q + 1);
+        if (q < 0) {
+          this.escaped = backslashesBefore(chunk, n, i) % 2 === 1;
+          break;
+        }
+        inString = false;
+        i = q;
+        continue;
+      }
+      const c = chunk[i];
+      if (c === QUOTE) {
         inString = true;
       } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
         if (this.inItems && depth === ITEM_DEPTH && c === OPEN_OBJECT) {
@@ -99,4 +106,11 @@ export class ListItemStream {
     this.count += 1;
     this.onItem(JSON.parse(text));
   }
+}
+
+/** How many backslashes stand right before `at` in `chunk`, counting back no further than `from`. */
+function backslashesBefore(chunk: Buffer, at: number, from: number): number {
+  let i = at - 1;
+  while (i >= from && chunk[i] === BACKSLASH) i -= 1;
+  return at - 1 - i;
 }

@@ -6,7 +6,7 @@ import type {
   RunFunctionRequest,
   RunFunctionResponse,
 } from '../fnapi.js';
-import { handOver, isDeepFrozen } from '../unstructured.js';
+import { handOver, isDeepFrozen, readsObservedOnly } from '../unstructured.js';
 import { GoError, asGoError, isNotFound, wrap } from './errors.js';
 import {
   composeConnectionSecret,
@@ -362,3 +362,6 @@ export const patchAndTransform: CompositionFunction = (req) => {
   if (rsp.desired === req.desired) rsp.desired = structuredClone(req.desired);
   return rsp;
 };
+
+// It only reads the observed state it is given.
+readsObservedOnly(patchAndTransform);
