@@ -708,6 +708,8 @@ async function runChurn(
   let maxLag = 0;
   const injections = new Map<string, Injection>();
   const editedAt = new Map<string, number>();
+  /** The log retention an edit last set, by XR. */
+  const retentions = new Map<string, number>();
   /** forProvider / atProvider values of edited environments' resources, by object name. */
   const overrides = new Map<
     string,
@@ -883,10 +885,11 @@ async function runChurn(
     const sent = expect(e, 'edit', (s) => Number(s.observedGeneration ?? 0) > generation, value);
     // Every other edit changes a tag (every taggable resource follows), the others the log retention
     // (the log groups follow).
+    // Each edit changes the spec (an edit that sets what is there changes no generation to wait for).
+    const retention = RETENTIONS.filter((d) => d !== retentions.get(e.xrName))[seq % (RETENTIONS.length - 1)];
     const spec =
-      edits % 2 === 0
-        ? { tags: { BenchEdit: value } }
-        : { observability: { logRetentionDays: RETENTIONS[seq % RETENTIONS.length] } };
+      edits % 2 === 0 ? { tags: { BenchEdit: value } } : { observability: { logRetentionDays: retention } };
+    if (edits % 2 !== 0) retentions.set(e.xrName, retention);
     const xr = await api.json<KObject>(
       'PATCH',
       `${XR_PATH}/${e.xrName}?fieldManager=${encodeURIComponent('apiextensions.crossplane.io/claim')}`,
