@@ -1,6 +1,7 @@
 // Types for bin/bundle.js, which stays plain JavaScript so that bin/ runs without TypeScript tooling.
 export const BUNDLE_DIR: string;
 export const MANIFEST: string;
+export const ONE_SHOT_V8_FLAGS: string;
 export const FRESHNESS_EXTRA: string[];
 
 export interface BundleManifest {

@@ -6,6 +6,13 @@ import { machine } from 'node:os';
 import { join, sep } from 'node:path';
 
 export const BUNDLE_DIR = join('dist', 'bundle');
+
+/**
+ * V8 flags for a one-shot command (bin/envstack.js and the start-up snapshot set them): it is over before
+ * the optimizing compiler pays back, so functions run 8x the default budget before they are optimized.
+ * Same output; about a quarter less CPU for a render.
+ */
+export const ONE_SHOT_V8_FLAGS = '--interrupt-budget=540672';
 export const MANIFEST = 'manifest.json';
 /** Files the bundle depends on beyond its sources (and the package.json of each package bundled in it). */
 export const FRESHNESS_EXTRA = ['package.json'];

@@ -150,8 +150,8 @@ async function buildSnapshots(root, staging, openapi) {
     stdin: {
       contents: [
         "import { prepareSnapshot } from './src/cli/snapshot.ts';",
-        "import { BUNDLE_DIR, freshSnapshot } from './bin/bundle.js';",
-        'prepareSnapshot({ bundleDir: BUNDLE_DIR, fresh: freshSnapshot });',
+        "import { BUNDLE_DIR, freshSnapshot, ONE_SHOT_V8_FLAGS } from './bin/bundle.js';",
+        'prepareSnapshot({ bundleDir: BUNDLE_DIR, fresh: freshSnapshot, oneShotFlags: ONE_SHOT_V8_FLAGS });',
       ].join('\n'),
       resolveDir: root,
       sourcefile: 'snapshot-entry.js',

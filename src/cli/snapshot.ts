@@ -83,6 +83,8 @@ export interface Launcher {
   bundleDir: string;
   /** Whether the snapshot was built after every file it was built from. */
   fresh(root: string): boolean;
+  /** V8 flags for a one-shot command. */
+  oneShotFlags: string;
 }
 
 function startFromSnapshot(launcher: Launcher): void {
@@ -104,8 +106,7 @@ function startFromSnapshot(launcher: Launcher): void {
     return;
   }
   if (process.env.ENVSTACK_SHOW_RUNTIME) console.error(`envstack: runtime snapshot ${blob}`);
-  // As bin/envstack.js does for a one-shot command: optimize later, it is over before that pays back.
-  setFlagsFromString('--interrupt-budget=540672');
+  setFlagsFromString(launcher.oneShotFlags);
   void main(argv).then((code) => {
     process.exitCode = code;
   });

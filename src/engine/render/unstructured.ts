@@ -32,9 +32,8 @@ const observedReaders = new WeakSet<CompositionFunction>();
  * Declares that `fn` never modifies the observed state of its request, so render may give every such
  * step one frozen copy instead of a copy each. Any other function gets its own copy, as over gRPC.
  */
-export function readsObservedOnly(fn: CompositionFunction): CompositionFunction {
+export function readsObservedOnly(fn: CompositionFunction): void {
   observedReaders.add(fn);
-  return fn;
 }
 
 export const onlyReadsObserved = (fn: CompositionFunction): boolean => observedReaders.has(fn);
