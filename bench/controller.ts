@@ -19,7 +19,7 @@
  * ENVSTACK_BENCH_HEAP_MIB (0: the controller's --max-old-space-size; 792 is what Node picks under the
  * chart's 1536Mi limit),
  * ENVSTACK_BENCH_LEADER_ELECTION (1; its Lease renewals are counted apart
- * from idle writes), ENVSTACK_BENCH_CPU_PROF (a folder: the controller's CPU profile),
+ * from idle writes), ENVSTACK_BENCH_WATCH_CACHE (1; 0 runs kube-apiserver with --watch-cache=false), ENVSTACK_BENCH_CPU_PROF (a folder: the controller's CPU profile),
  * ENVSTACK_BENCH_HEAP_SNAPSHOT (a folder: a heap snapshot of the controller at its first full status),
  * ENVSTACK_BENCH_RECORD (1: merge the figures into bench/results.json), ENVSTACK_BENCH_SEED_ONLY (1: seed
  * the cache and stop), ENVSTACK_BENCH_TRACE (a file: every change and when its status was seen),
@@ -104,6 +104,8 @@ const cfg = {
   concurrency: num('ENVSTACK_BENCH_CONCURRENCY', 32),
   cache: flag('ENVSTACK_BENCH_CACHE', true),
   leaderElection: flag('ENVSTACK_BENCH_LEADER_ELECTION', true),
+  /** kube-apiserver's watch cache (0: --watch-cache=false, lists and watches served from etcd). */
+  watchCache: flag('ENVSTACK_BENCH_WATCH_CACHE', true),
   cpuProf: process.env.ENVSTACK_BENCH_CPU_PROF,
   heapSnapshot: process.env.ENVSTACK_BENCH_HEAP_SNAPSHOT,
   /** The controller's V8 old-space cap in MiB (0: V8's own, sized from this host's memory). */
@@ -203,6 +205,7 @@ const cluster = await startKubeCluster({
     '--audit-log-format=json',
     '--audit-log-mode=batch',
     '--audit-log-batch-max-wait=1s',
+    ...(cfg.watchCache ? [] : ['--watch-cache=false']),
   ],
 });
 const api = new Api(cluster.server, cluster.caFile, cluster.adminToken, cfg.concurrency);
@@ -634,6 +637,7 @@ async function warmWatchCaches(): Promise<void> {
     }
   };
   await Promise.all([...kinds.map((k) => collectionPath(k)), XR_PATH].map(touch));
+  if (!cfg.watchCache) return;
   const deadline = Date.now() + 300_000;
   for (;;) {
     const res = await api.send('GET', '/metrics');
@@ -987,6 +991,9 @@ function entriesOf(f: Figures): Record<string, BenchEntry> {
   const setup = {
     server: 'kube-apiserver',
     serverVersion: 'v1.37.2',
+    apiServerWatchCache: cfg.watchCache,
+    /** Inherited by kube-apiserver and etcd when set (Go's soft memory limit). */
+    goMemLimit: process.env.GOMEMLIMIT ?? null,
     environments: envs.length,
     resources,
     mix: Object.fromEntries(PROFILES.map((p) => [p, envs.filter((e) => e.profile === p).length])),

@@ -343,6 +343,12 @@ export async function installControllerRbac(api: Api, user: string, leaseNamespa
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: user },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
   });
+  // As the chart installs it: the controller's Lease requests in the leader-election priority level.
+  const { leaseFlowSchemaSpec } = await import('../src/platform/delivery/lease-priority.js');
+  await ensure(api, '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas', {
+    metadata: { name: `${user}-leases` },
+    spec: leaseFlowSchemaSpec({ kind: 'User', user: { name: user } }, leaseNamespace),
+  });
 }
 
 /** An audit policy that records one line per request of USER (watches when they start) and nothing else. */

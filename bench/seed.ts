@@ -1,7 +1,9 @@
 /**
- * A seeded etcd for the controller benchmark, made once and reused: writing ~200k managed resources
- * through the API server (create, then the provider's status write) costs ~7 ms of API-server CPU per
- * write here, ~45 CPU-minutes in all, while the benchmark itself takes a few minutes. The seeded data
+ * A seeded etcd for the controller benchmark, made once and reused: writing ~186k managed resources
+ * through the API server (create, then the provider's status write) takes ~16 minutes here, while the
+ * benchmark itself takes a few. The seeding API server runs without a watch cache: nothing watches it,
+ * and with one it spent ~2x the CPU per write and slowed as its heap grew (400 environments took 38
+ * minutes with it, 40 took 274 s against 53 s without). The seeded data
  * folder is kept in $TMPDIR/envstack-bench-cache (ENVSTACK_BENCH_CACHE_DIR) under a key made of everything that shapes it (the
  * fleet's parameters, the Composition and the rendered templates, the kinds, SEED_FORMAT); each run starts a fresh
  * kube-apiserver on a copy of it.
@@ -191,7 +193,11 @@ async function seed(
   const started = Date.now();
   const total = envs.reduce((n, e) => n + (templates.get(e.profile)?.count ?? 0), 0);
   opts.log(`seeding ${envs.length} environments, ${total} managed resources, into ${dir} (once; cached)`);
-  const cluster = await startKubeCluster({ dir, readyTimeoutMs: 120_000 });
+  const cluster = await startKubeCluster({
+    dir,
+    readyTimeoutMs: 120_000,
+    apiServerArgs: process.env.ENVSTACK_BENCH_SEED_WATCH_CACHE === '1' ? [] : ['--watch-cache=false'],
+  });
   const api = new Api(cluster.server, cluster.caFile, cluster.adminToken, opts.concurrency);
   const apiPid = cluster.supervisor.get('kube-apiserver')?.pid ?? 0;
   const etcdPid = cluster.supervisor.get('etcd')?.pid ?? 0;

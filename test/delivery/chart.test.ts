@@ -22,6 +22,7 @@ const BUILTIN_GROUPS = new Set([
   'rbac.authorization.k8s.io/v1',
   'policy/v1',
   'monitoring.coreos.com/v1',
+  'flowcontrol.apiserver.k8s.io/v1',
 ]);
 const validated = new Map<string, string[]>();
 

@@ -7,6 +7,7 @@
 // controller runs as that identity, reconciles an environment, records an Event and holds its Lease.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -461,6 +462,7 @@ if (!haveCrds) process.stderr.write(`skipping "the chart on a real API server": 
           'PodDisruptionBudget',
           'Service',
           'ServiceMonitor',
+          'FlowSchema',
           'CompositeResourceDefinition',
           'Composition',
           'Function',
@@ -500,6 +502,47 @@ if (!haveCrds) process.stderr.write(`skipping "the chart on a real API server": 
           }),
         ).toBe(`system:serviceaccount:${NS}:${SA}`);
       });
+
+      test("priority and fairness: the controller's Lease requests go to the leader-election level, its lists do not", async () => {
+        const uid = (resource: string, name: string) =>
+          kube.kubectlOk(['get', resource, name, '-o', 'jsonpath={.metadata.uid}']).trim();
+        const schema = rendered.objects.find((o) => o.kind === 'FlowSchema');
+        expect(schema?.metadata?.name).toBe(`${SA}-leases`);
+        const leaderElection = uid(
+          'prioritylevelconfigurations.flowcontrol.apiserver.k8s.io',
+          'leader-election',
+        );
+        const ours = uid('flowschemas.flowcontrol.apiserver.k8s.io', `${SA}-leases`);
+        // kube-apiserver names the FlowSchema and priority level it classified a request into.
+        const classify = (path: string) =>
+          new Promise<{ status: number; flowSchema: string; priorityLevel: string }>((resolve, reject) => {
+            const req = httpsRequest(
+              `${kube.server}${path}`,
+              { ca: readFileSync(kube.caFile), headers: { Authorization: `Bearer ${token}` } },
+              (res) => {
+                res.resume();
+                res.on('end', () =>
+                  resolve({
+                    status: res.statusCode ?? 0,
+                    flowSchema: String(res.headers['x-kubernetes-pf-flowschema-uid'] ?? ''),
+                    priorityLevel: String(res.headers['x-kubernetes-pf-prioritylevel-uid'] ?? ''),
+                  }),
+                );
+              },
+            );
+            req.on('error', reject);
+            req.end();
+          });
+        const lease = await classify(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/${SA}`);
+        expect([200, 404]).toContain(lease.status);
+        expect(lease).toMatchObject({ flowSchema: ours, priorityLevel: leaderElection });
+        const names = apiNames(flavor);
+        const list = await classify(`/apis/${names.group}/${API_VERSION}/${names.compositePlural}?limit=1`);
+        expect(list.status).toBe(200);
+        expect(list.flowSchema).not.toBe('');
+        expect(list.flowSchema).not.toBe(ours);
+        expect(list.priorityLevel).not.toBe(leaderElection);
+      }, 60_000);
 
       test('kubectl auth can-i: what the controller does is allowed, Secrets and writes to specs are not', () => {
         const names = apiNames(flavor);

@@ -1,7 +1,8 @@
 /**
  * The controller's Kubernetes objects, built with cdk8s-plus-28 and turned into Helm templates: ServiceAccount,
  * least-privilege RBAC (from src/platform/delivery/controller-rbac.ts, one ClusterRole per flavor), Deployment, metrics Service,
- * PodDisruptionBudget and ServiceMonitor.
+ * PodDisruptionBudget, ServiceMonitor, and the FlowSchema that gives its Lease requests the leader-election
+ * priority level.
  */
 import { App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
@@ -9,6 +10,7 @@ import { type Flavor, flavors } from '../compose/flavor.js';
 import { controllerRbac, type PolicyRule } from './controller-rbac.js';
 import type { JsonObject } from '../../core/json.js';
 import { HelmTemplate, when } from './helm.js';
+import { leaseFlowSchemaSpec } from './lease-priority.js';
 
 /** The UID/GID the Dockerfile creates; the pod's securityContext uses the same numbers. */
 export const CONTROLLER_UID = 65532;
@@ -279,6 +281,25 @@ function serviceMonitor(h: HelmTemplate): string {
   return when(`and ${V}.enabled ${V}.metrics.serviceMonitor.enabled`, h.render([monitor]));
 }
 
+function leaseFlowSchema(h: HelmTemplate): string {
+  const namespace = h.value('.Release.Namespace');
+  const spec = leaseFlowSchemaSpec(
+    {
+      kind: 'ServiceAccount',
+      serviceAccount: { name: h.value('include "envstack.serviceAccountName" .'), namespace },
+    },
+    namespace,
+    h.value(`${V}.leasePriorityLevel`),
+  );
+  const schema: JsonObject = {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+    kind: 'FlowSchema',
+    metadata: metadata(h, 'printf "%s-leases" (include "envstack.controllerName" .)', false),
+    spec,
+  };
+  return when(`and ${V}.enabled ${V}.leasePriorityLevel`, h.render([schema]));
+}
+
 /** Template files (relative to the chart's templates/) and their text. */
 export function controllerTemplates(): Record<string, string> {
   const h = new HelmTemplate();
@@ -289,5 +310,6 @@ export function controllerTemplates(): Record<string, string> {
     'controller-service.yaml': service(h),
     'controller-pdb.yaml': podDisruptionBudget(h),
     'controller-servicemonitor.yaml': serviceMonitor(h),
+    'controller-flowschema.yaml': leaseFlowSchema(h),
   };
 }
