@@ -21,7 +21,8 @@
  * ENVSTACK_BENCH_LEADER_ELECTION (1; its Lease renewals are counted apart
  * from idle writes), ENVSTACK_BENCH_WATCH_CACHE (1; 0 runs kube-apiserver with --watch-cache=false), ENVSTACK_BENCH_CPU_PROF (a folder: the controller's CPU profile),
  * ENVSTACK_BENCH_HEAP_SNAPSHOT (a folder: a heap snapshot of the controller at its first full status),
- * ENVSTACK_BENCH_RECORD (1: merge the figures into bench/results.json), ENVSTACK_BENCH_SEED_ONLY (1: seed
+ * ENVSTACK_BENCH_RECORD (1: merge the figures into bench/results.json), ENVSTACK_BENCH_RECORD_AS
+ * (controller: the prefix of the result names), ENVSTACK_BENCH_SEED_ONLY (1: seed
  * the cache and stop), ENVSTACK_BENCH_TRACE (a file: every change and when its status was seen),
  * ENVSTACK_BENCH_KEEP (1: keep the run's folder with the audit log).
  */
@@ -111,6 +112,8 @@ const cfg = {
   /** The controller's V8 old-space cap in MiB (0: V8's own, sized from this host's memory). */
   heapCapMiB: num('ENVSTACK_BENCH_HEAP_MIB', 0),
   record: flag('ENVSTACK_BENCH_RECORD', flag('BENCH_RECORD', true)),
+  /** The results' name prefix (controller.peak-rss, …): another keeps a second setup beside the first. */
+  recordAs: env('ENVSTACK_BENCH_RECORD_AS', 'controller'),
   /** A file: one line per injected change and per status seen (for finding where latency goes). */
   trace: process.env.ENVSTACK_BENCH_TRACE,
 };
@@ -241,7 +244,9 @@ let exitCode = 0;
 try {
   await setUpCluster(api, composition as KObject);
   const figures = await run();
-  const entries = entriesOf(figures);
+  const entries = Object.fromEntries(
+    Object.entries(entriesOf(figures)).map(([k, v]) => [k.replace(/^controller\./, `${cfg.recordAs}.`), v]),
+  );
   if (cfg.record) record(new URL('./results.json', import.meta.url).pathname, entries);
   for (const [name, e] of Object.entries(entries)) console.log(JSON.stringify({ name, ...e }));
 } catch (err) {
