@@ -19,7 +19,8 @@
  * ENVSTACK_BENCH_HEAP_MIB (0: the controller's --max-old-space-size; 792 is what Node picks under the
  * chart's 1536Mi limit),
  * ENVSTACK_BENCH_LEADER_ELECTION (1; its Lease renewals are counted apart
- * from idle writes), ENVSTACK_BENCH_WATCH_CACHE (1; 0 runs kube-apiserver with --watch-cache=false), ENVSTACK_BENCH_CPU_PROF (a folder: the controller's CPU profile),
+ * from idle writes), ENVSTACK_BENCH_WATCH_CACHE (1; 0 runs kube-apiserver with --watch-cache=false),
+ * ENVSTACK_BENCH_APISERVER_GOMEMLIMIT (this machine's memory less 4 GiB), ENVSTACK_BENCH_CPU_PROF (a folder: the controller's CPU profile),
  * ENVSTACK_BENCH_HEAP_SNAPSHOT (a folder: a heap snapshot of the controller at its first full status),
  * ENVSTACK_BENCH_RECORD (1: merge the figures into bench/results.json), ENVSTACK_BENCH_RECORD_AS
  * (controller: the prefix of the result names), ENVSTACK_BENCH_SEED_ONLY (1: seed
@@ -37,7 +38,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { KObject } from '../src/ops/controller/object.js';
@@ -107,6 +108,14 @@ const cfg = {
   leaderElection: flag('ENVSTACK_BENCH_LEADER_ELECTION', true),
   /** kube-apiserver's watch cache (0: --watch-cache=false, lists and watches served from etcd). */
   watchCache: flag('ENVSTACK_BENCH_WATCH_CACHE', true),
+  /**
+   * kube-apiserver's GOMEMLIMIT: with its watch cache, 1,000 environments need ~19 GiB, and without a
+   * limit its heap outgrows a 24 GiB machine. Default: this machine's memory less 4 GiB.
+   */
+  apiServerMemLimit: env(
+    'ENVSTACK_BENCH_APISERVER_GOMEMLIMIT',
+    `${Math.max(1, Math.floor(totalmem() / 2 ** 30) - 4)}GiB`,
+  ),
   cpuProf: process.env.ENVSTACK_BENCH_CPU_PROF,
   heapSnapshot: process.env.ENVSTACK_BENCH_HEAP_SNAPSHOT,
   /** The controller's V8 old-space cap in MiB (0: V8's own, sized from this host's memory). */
@@ -210,6 +219,7 @@ const cluster = await startKubeCluster({
     '--audit-log-batch-max-wait=1s',
     ...(cfg.watchCache ? [] : ['--watch-cache=false']),
   ],
+  apiServerEnv: { GOMEMLIMIT: cfg.apiServerMemLimit },
 });
 const api = new Api(cluster.server, cluster.caFile, cluster.adminToken, cfg.concurrency);
 const apiPid = cluster.supervisor.get('kube-apiserver')?.pid ?? 0;
@@ -997,8 +1007,8 @@ function entriesOf(f: Figures): Record<string, BenchEntry> {
     server: 'kube-apiserver',
     serverVersion: 'v1.37.2',
     apiServerWatchCache: cfg.watchCache,
-    /** Inherited by kube-apiserver and etcd when set (Go's soft memory limit). */
-    goMemLimit: process.env.GOMEMLIMIT ?? null,
+    /** Go's soft memory limit for kube-apiserver. */
+    goMemLimit: cfg.apiServerMemLimit,
     environments: envs.length,
     resources,
     mix: Object.fromEntries(PROFILES.map((p) => [p, envs.filter((e) => e.profile === p).length])),

@@ -15,6 +15,8 @@ export interface KubeClusterOptions {
   etcdCompactionInterval?: string;
   /** Extra kube-apiserver flags. */
   apiServerArgs?: readonly string[];
+  /** Extra environment for kube-apiserver (e.g. GOMEMLIMIT). */
+  apiServerEnv?: NodeJS.ProcessEnv;
   /** Extra users for token authentication: token -> user name and groups. */
   users?: readonly { token: string; user: string; groups?: readonly string[] }[];
   readyTimeoutMs?: number;
@@ -122,7 +124,7 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
         : []),
       ...(options.apiServerArgs ?? []),
     ];
-    supervisor.start('kube-apiserver', apiServerBin, args);
+    supervisor.start('kube-apiserver', apiServerBin, args, options.apiServerEnv);
     const server = `https://127.0.0.1:${apiPort}`;
     const caFile = join(pki, 'apiserver.crt');
     await waitReady(server, caFile, adminToken, supervisor, options.readyTimeoutMs ?? 60_000);
