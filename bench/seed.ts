@@ -2,7 +2,7 @@
  * A seeded etcd for the controller benchmark, made once and reused: writing ~186k managed resources
  * through the API server (create, then the provider's status write) takes ~16 minutes here, while the
  * benchmark itself takes a few. The seeding API server runs without a watch cache: nothing watches it,
- * and with one it spent ~2x the CPU per write and slowed as its heap grew (400 environments took 38
+ * and with one it spent 1.5-2.2x the CPU per write and slowed as its heap grew (400 environments took 38
  * minutes with it, 40 took 274 s against 53 s without). The seeded data
  * folder is kept in $TMPDIR/envstack-bench-cache (ENVSTACK_BENCH_CACHE_DIR) under a key made of everything that shapes it (the
  * fleet's parameters, the Composition and the rendered templates, the kinds, SEED_FORMAT); each run starts a fresh
@@ -196,7 +196,7 @@ async function seed(
   const cluster = await startKubeCluster({
     dir,
     readyTimeoutMs: 120_000,
-    apiServerArgs: process.env.ENVSTACK_BENCH_SEED_WATCH_CACHE === '1' ? [] : ['--watch-cache=false'],
+    apiServerArgs: ['--watch-cache=false'],
   });
   const api = new Api(cluster.server, cluster.caFile, cluster.adminToken, opts.concurrency);
   const apiPid = cluster.supervisor.get('kube-apiserver')?.pid ?? 0;

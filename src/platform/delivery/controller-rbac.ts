@@ -21,6 +21,13 @@ export interface RbacRules {
   namespaceRules: PolicyRule[];
 }
 
+/** What the controller does with its Lease (RBAC grants it; the chart's FlowSchema prioritises it). */
+export const LEASE_RULE: PolicyRule = {
+  apiGroups: ['coordination.k8s.io'],
+  resources: ['leases'],
+  verbs: ['get', 'create', 'update'],
+};
+
 /** The plural Kubernetes (and upjet's CRD generator) gives a kind: verified against provider-aws's CRDs. */
 export function pluralOf(kind: string): string {
   const k = kind.toLowerCase();
@@ -67,9 +74,7 @@ export function controllerRbac(flavor: Flavor, group = DEFAULT_GROUP): RbacRules
       // Events go where their object is: the claim's (or namespaced XR's) namespace.
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     ],
-    namespaceRules: [
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
-    ],
+    namespaceRules: [LEASE_RULE],
   };
 }
 

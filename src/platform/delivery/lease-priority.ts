@@ -5,6 +5,7 @@
  * at 1,000 environments, the leader stepped down in the first seconds of every run.
  */
 import type { JsonObject } from '../../core/json.js';
+import { LEASE_RULE } from './controller-rbac.js';
 
 /** The suggested priority level kube-apiserver creates for leader election. */
 export const LEASE_PRIORITY_LEVEL = 'leader-election';
@@ -28,14 +29,7 @@ export function leaseFlowSchemaSpec(
     rules: [
       {
         subjects: [subject],
-        resourceRules: [
-          {
-            verbs: ['get', 'create', 'update'],
-            apiGroups: ['coordination.k8s.io'],
-            resources: ['leases'],
-            namespaces: [namespace],
-          },
-        ],
+        resourceRules: [{ ...LEASE_RULE, namespaces: [namespace] }],
       },
     ],
   };
